@@ -1,0 +1,57 @@
+"""create_app(settings) -> the Flask app with every blueprint registered."""
+import logging
+import os
+
+from flask import Flask, jsonify
+
+from bot.runtime import build_runtime
+from bot.web import csrf
+from bot.web.dev import make_dev_blueprint
+from bot.web.pages import make_pages_blueprint
+from channels.email import inbound as email_inbound
+from core.db import db
+from core.models import utcnow
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "templates", "web")
+
+
+def create_app(settings, runtime=None):
+    runtime = runtime or build_runtime(settings)
+    app = Flask(__name__, template_folder=TEMPLATES)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_inbound_bytes + 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+    )
+    app.extensions["donebot"] = runtime
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    @app.before_request
+    def open_db():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close_db(_exc):
+        if not db.is_closed():
+            db.close()
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return jsonify(error=f"body larger than {settings.max_inbound_bytes} bytes"), 413
+
+    @app.get("/healthz")
+    def healthz():
+        db.execute_sql("SELECT 1")
+        return jsonify(status="ok")
+
+    csrf.init_app(app)
+    app.register_blueprint(make_pages_blueprint(settings))
+    app.register_blueprint(
+        email_inbound.make_blueprint(settings, enqueue=lambda message_id: runtime.tasks.process_inbound(message_id),
+                                     clock=utcnow)
+    )
+    if settings.uses_outbox:
+        app.register_blueprint(make_dev_blueprint(settings))
+    return app

@@ -1,0 +1,46 @@
+"""Start-up wiring shared by the web app, the worker and the CLI."""
+import logging
+from dataclasses import dataclass
+
+from channels.email import inbound as email_inbound
+from channels.email.channel import EmailChannel
+from channels.email.outbox import OutboxSender
+from core import channels
+from core.db import connect
+from scheduler.queue import make_huey
+from scheduler.tasks import Tasks, register
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: object
+    database: object
+    huey: object
+    tasks: Tasks
+
+
+def email_sender(settings):
+    if settings.uses_outbox:
+        return OutboxSender()
+    from channels.email.postmark import PostmarkSender  # only production needs postmarker
+
+    return PostmarkSender(settings)
+
+
+def register_channels(settings):
+    """Fill core's registry with the channels these settings configure."""
+    channels.clear()
+    channels.register(EmailChannel(settings, email_sender(settings)))
+    channels.register_inbound(
+        email_inbound.PROVIDER, lambda message_id, now: email_inbound.process(message_id, now, settings.secret_key)
+    )
+
+
+def build_runtime(settings):
+    database = connect(settings.database_url)
+    register_channels(settings)
+    huey = make_huey(settings)
+    tasks = register(huey, settings)
+    return Runtime(settings, database, huey, tasks)

@@ -1,0 +1,27 @@
+"""The email channel: renders each Outgoing item and hands the batch to a sender
+(the outbox, or Postmark)."""
+from channels.email.message import build_message
+from core.channels import DeliveryError, SendResult
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, settings, sender):
+        self.settings = settings
+        self.sender = sender
+
+    def send(self, items):
+        messages, results = [], []
+        for item in items:
+            try:
+                messages.append(build_message(item, self.settings))
+            except Exception as error:  # a template bug must not hold up the rest of the batch
+                results.append(SendResult(item.delivery_id, error=DeliveryError(f"render failed: {error!r}",
+                                                                                  permanent=True)))
+        if messages:
+            results += self.sender.send_batch(messages)
+        return results
+
+    def reconcile(self, delivery_ids):
+        return self.sender.find_accepted(delivery_ids)

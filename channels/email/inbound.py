@@ -1,0 +1,168 @@
+"""Receiving email: the Postmark inbound webhook (store, queue, answer 200) and
+`process`, which the worker runs to turn a stored message into entries.
+
+Receiving is separate from parsing: the view never parses, so a parser bug can
+never lose a reply; the stored payload can be processed again.
+"""
+import datetime
+import hmac
+import json
+import logging
+import re
+
+from flask import Blueprint, current_app, jsonify, request
+from peewee import IntegrityError
+
+from core import tokens
+from core.db import db
+from core.models import InboundMessage, Membership
+from core.replies import EmptyReply, record_reply
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "postmark"
+TOKEN_MAX_AGE = datetime.timedelta(days=30)
+_REPLY_LOCAL_PART = re.compile(r"(?:^|[\s<,\"])reply\+([a-z2-7]{26})@", re.IGNORECASE)
+
+
+class BadPayload(ValueError):
+    """The request body is not a Postmark inbound payload; the message says why."""
+
+
+def check_payload(body):
+    """Validate a Postmark inbound body -> (payload dict, MessageID). Raises BadPayload."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadPayload(f"body is not valid JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise BadPayload("body must be a JSON object")
+    message_id = payload.get("MessageID")
+    if not isinstance(message_id, str) or not message_id.strip() or len(message_id) > 255:
+        raise BadPayload("MessageID is required (a non-empty string of at most 255 characters)")
+    if not any(isinstance(payload.get(k), str) for k in ("TextBody", "HtmlBody", "RawEmail")):
+        raise BadPayload("one of TextBody, HtmlBody or RawEmail is required")
+    for key in ("TextBody", "HtmlBody", "RawEmail", "StrippedTextReply", "MailboxHash", "From", "To", "Cc",
+                "OriginalRecipient", "Subject"):
+        if key in payload and payload[key] is not None and not isinstance(payload[key], str):
+            raise BadPayload(f"{key} must be a string")
+    if "Headers" in payload and not isinstance(payload["Headers"], list):
+        raise BadPayload("Headers must be a list of {Name, Value}")
+    return payload, message_id.strip()
+
+
+def store(payload_text, message_id, now):
+    """Store the raw payload once. -> (InboundMessage, created)."""
+    try:
+        with db.atomic():
+            message = InboundMessage.create(
+                provider=PROVIDER, provider_message_id=message_id, payload=payload_text, received_at=now,
+            )
+        return message, True
+    except IntegrityError:
+        return InboundMessage.get(InboundMessage.provider == PROVIDER,
+                                  InboundMessage.provider_message_id == message_id), False
+
+
+def _authorized(settings):
+    if not settings.inbound_user:
+        return True  # development without credentials; production refuses to start like this
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        return False
+    user_ok = hmac.compare_digest((auth.username or "").encode(), settings.inbound_user.encode())
+    password_ok = hmac.compare_digest((auth.password or "").encode(), settings.inbound_password.encode())
+    return user_ok and password_ok
+
+
+def make_blueprint(settings, enqueue, clock):
+    """The inbound webhook. `enqueue(message_id)` queues processing; `clock()` is naive-UTC now."""
+    blueprint = Blueprint("email_inbound", __name__)
+
+    @blueprint.post("/webhooks/postmark/inbound")
+    def postmark_inbound():
+        if not _authorized(settings):
+            response = jsonify(error="authentication required")
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = 'Basic realm="donebot inbound"'
+            return response
+        if request.content_length is not None and request.content_length > settings.max_inbound_bytes:
+            return jsonify(error=f"body larger than {settings.max_inbound_bytes} bytes"), 413
+        body = request.get_data(cache=False)
+        if len(body) > settings.max_inbound_bytes:
+            return jsonify(error=f"body larger than {settings.max_inbound_bytes} bytes"), 413
+        try:
+            text = body.decode("utf-8")
+            _payload, message_id = check_payload(text)
+        except UnicodeDecodeError:
+            return jsonify(error="body is not UTF-8"), 400
+        except BadPayload as error:
+            return jsonify(error=str(error)), 400
+        message, created = store(text, message_id, clock())
+        if not created:
+            return jsonify(status="duplicate", id=message.id), 200
+        try:
+            enqueue(message.id)
+        except Exception:  # queue down: the message is stored, and reap will queue it
+            current_app.logger.exception("could not queue inbound message %s; reap will retry", message.id)
+        return jsonify(status="queued", id=message.id), 200
+
+    return blueprint
+
+
+def find_token(payload, parsed):
+    """The reply token: Postmark's MailboxHash, else a reply+<token>@ address in the recipients."""
+    candidates = []
+    if isinstance(payload.get("MailboxHash"), str):
+        candidates.append(payload["MailboxHash"].strip())
+    for address in parsed.recipients:
+        match = _REPLY_LOCAL_PART.search(" " + address)
+        if match:
+            candidates.append(match.group(1))
+    for candidate in candidates:
+        if len(candidate) == tokens.TOKEN_LENGTH:
+            return candidate
+    return candidates[0] if candidates else ""
+
+
+def _finish(message, state, now, error=None, **fields):
+    InboundMessage.update(state=state, error=error, processed_at=now, **fields).where(
+        InboundMessage.id == message.id, InboundMessage.state == "received"
+    ).execute()
+    return state
+
+
+def process(message_id, now, secret_key):
+    """Turn one stored inbound email into entries. Safe to run twice. Returns the final state."""
+    message = InboundMessage.get_or_none(InboundMessage.id == message_id)
+    if message is None or message.state != "received":
+        return message.state if message else None
+    from channels.email.parse import parse_postmark  # the worker parses; the web view never does
+
+    try:
+        payload = json.loads(message.payload)
+        parsed = parse_postmark(payload)
+    except Exception as error:  # stored payloads passed check_payload; this is a parser bug
+        log.exception("could not parse inbound message %s", message_id)
+        return _finish(message, "failed", now, f"parse failed: {error!r}")
+    if parsed.auto_reply:
+        return _finish(message, "auto_reply", now, parsed.auto_reply_reason)
+    token = find_token(payload, parsed)
+    if not token:
+        return _finish(message, "rejected", now, "no reply token in MailboxHash or recipients")
+    try:
+        membership_id, local_date = tokens.decode(secret_key, token)
+    except tokens.InvalidToken as error:
+        return _finish(message, "rejected", now, f"invalid reply token: {error}")
+    membership = Membership.get_or_none(Membership.id == membership_id)
+    if membership is None:
+        return _finish(message, "rejected", now, "reply token names a membership that no longer exists")
+    if now.date() - local_date > TOKEN_MAX_AGE:
+        return _finish(message, "rejected", now, f"reply token for {local_date} has expired")
+    try:
+        recorded = record_reply(membership, local_date, parsed.reply, "email", message.provider_message_id, now)
+    except EmptyReply:
+        return _finish(message, "rejected", now, "the reply has no text above the quoted message",
+                       membership=membership)
+    return _finish(message, "processed", now, None, membership=membership, reply=recorded.reply,
+                   entry_count=len(recorded.entries))

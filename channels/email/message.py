@@ -1,0 +1,29 @@
+"""Outgoing email as Postmark's JSON message: the one shape every sender takes."""
+from email.utils import formataddr, parseaddr
+
+from channels.email.render import one_line, render
+
+
+def reply_address(token, inbound_domain):
+    return f"reply+{token}@{inbound_domain}"
+
+
+def build_message(item, settings):
+    """An Outgoing item -> a Postmark message dict (From, To, ReplyTo, Subject, bodies, Tag, Metadata)."""
+    subject, text, html = render(item, settings_url=f"{settings.base_url.rstrip('/')}/settings")
+    to = formataddr((one_line(item.name), item.email))
+    message = {
+        "From": settings.from_email,
+        "To": to,
+        "Subject": subject,
+        "TextBody": text,
+        "HtmlBody": html,
+        "Tag": item.kind,
+        "Metadata": {"delivery_id": str(item.delivery_id)},
+        "MessageStream": settings.postmark_message_stream,
+        "Headers": [],
+    }
+    if item.kind == "prompt" and item.reply_token:
+        from_name = parseaddr(settings.from_email)[0] or "donebot"
+        message["ReplyTo"] = formataddr((from_name, reply_address(item.reply_token, settings.inbound_domain)))
+    return message

@@ -1,0 +1,1 @@
+"""donebot's channel-agnostic domain. Imports nothing from bot/, channels/ or scheduler/."""

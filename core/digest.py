@@ -1,0 +1,116 @@
+"""What a team got done in a period: the data every channel renders as a digest."""
+import datetime
+from dataclasses import dataclass, field
+
+from core.models import Entry, Membership, Team, User
+from core.schedule import parse_workdays, previous_workday
+
+MAX_PERIOD_DAYS = 7
+
+
+@dataclass
+class PersonDigest:
+    membership_id: int
+    name: str
+    email: str
+    done: list = field(default_factory=list)
+    goals: list = field(default_factory=list)
+    blockers: list = field(default_factory=list)
+
+
+@dataclass
+class OpenGoal:
+    name: str
+    text: str
+    since: datetime.date
+
+
+@dataclass
+class Digest:
+    team_name: str
+    team_slug: str
+    date: datetime.date  # the day the digest is for (sent that morning)
+    start: datetime.date  # first local date covered
+    end: datetime.date  # last local date covered
+    people: list = field(default_factory=list)  # PersonDigest, only those who posted
+    missing: list = field(default_factory=list)  # names of members who did not post
+    open_goals: list = field(default_factory=list)
+    blockers: list = field(default_factory=list)  # (name, text)
+
+    @property
+    def entry_count(self):
+        return sum(len(p.done) + len(p.goals) + len(p.blockers) for p in self.people)
+
+    @property
+    def is_empty(self):
+        return not self.people
+
+    @property
+    def period_label(self):
+        if self.start == self.end:
+            return self.start.strftime("%A, %B %-d")
+        return f"{self.start.strftime('%A, %B %-d')} – {self.end.strftime('%A, %B %-d')}"
+
+
+def morning_period(day, workdays="12345"):
+    """The local dates a digest sent on the morning of `day` covers: since the previous
+    digest (the previous workday), up to yesterday. Monday's digest covers Friday to Sunday."""
+    start = max(previous_workday(day, workdays, MAX_PERIOD_DAYS), day - datetime.timedelta(days=MAX_PERIOD_DAYS))
+    return start, day - datetime.timedelta(days=1)
+
+
+def build_digest(team, day, start, end):
+    """The digest of `team` for local dates start..end inclusive (dated `day`)."""
+    if isinstance(team, int):
+        team = Team.get_by_id(team)
+    members = list(
+        Membership.select(Membership, User)
+        .join(User)
+        .where(Membership.team == team)
+        .order_by(User.name, User.email)
+    )
+    by_id = {m.id: m for m in members}
+    people = {}
+    digest = Digest(team.name, team.slug, day, start, end)
+    if not members:
+        return digest
+    entries = (
+        Entry.select()
+        .where(Entry.membership.in_(list(by_id)), Entry.local_date >= start, Entry.local_date <= end)
+        .order_by(Entry.local_date, Entry.id)
+    )
+    for entry in entries:
+        member = by_id[entry.membership_id]
+        person = people.get(member.id)
+        if person is None:
+            person = people[member.id] = PersonDigest(member.id, member.user.display_name, member.user.email)
+        {"done": person.done, "goal": person.goals, "blocker": person.blockers}[entry.kind].append(entry)
+        if entry.kind == "blocker":
+            digest.blockers.append((member.user.display_name, entry.text))
+    digest.people = [people[m.id] for m in members if m.id in people]
+    digest.missing = [m.user.display_name for m in members if m.id not in people and _expected(m, start, end)]
+    goals = (
+        Entry.select()
+        .where(Entry.membership.in_(list(by_id)), Entry.kind == "goal", Entry.completed_at.is_null(),
+               Entry.local_date <= end)
+        .order_by(Entry.local_date, Entry.id)
+    )
+    digest.open_goals = [OpenGoal(by_id[g.membership_id].user.display_name, g.text, g.local_date) for g in goals]
+    return digest
+
+
+def _expected(member, start, end):
+    """Was this member asked on some day of the period (a workday, not paused)?"""
+    workdays = parse_workdays(member.workdays)
+    day = start
+    while day <= end:
+        paused = member.paused_until is not None and day <= member.paused_until
+        if day.isoweekday() in workdays and not paused:
+            return True
+        day += datetime.timedelta(days=1)
+    return False
+
+
+def morning_digest(team, day, workdays="12345"):
+    start, end = morning_period(day, workdays)
+    return build_digest(team, day, start, end)

@@ -1,0 +1,257 @@
+"""The daily loop: plan what is due (tick), deliver it (deliver), and clean up after crashes (reap).
+
+The scheduler's tasks are thin wrappers around these functions; they carry ids only.
+"""
+import datetime
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from peewee import chunked
+
+from core import channels, ledger, tokens
+from core.channels import DeliveryError, Outgoing
+from core.db import db
+from core.digest import build_digest, morning_period
+from core.models import Delivery, InboundMessage, Membership, Reply, Team, User
+from core.replies import open_goals
+from core.schedule import DEFAULT_GRACE, Rule, local_date_of, next_occurrence
+
+log = logging.getLogger(__name__)
+
+PLAN_BATCH = 20000
+STALE_SENDING = datetime.timedelta(minutes=10)
+LOST_AFTER = datetime.timedelta(minutes=2)
+
+_KINDS = (("prompt", "next_prompt_at", "prompt_at"), ("digest", "next_digest_at", "digest_at"))
+
+
+def rule_for(membership, user, kind):
+    at = membership.prompt_at if kind == "prompt" else membership.digest_at
+    return Rule(user.tz, at, membership.workdays, membership.paused_until)
+
+
+def refresh_schedule(membership, now):
+    """Recompute next_prompt_at and next_digest_at (after creation or any settings change)."""
+    user = membership.user
+    for kind, column, _ in _KINDS:
+        instant, _day = next_occurrence(rule_for(membership, user, kind), now)
+        setattr(membership, column, instant)
+    membership.save()
+    return membership
+
+
+def channel_for(membership, user):
+    """Where this member is asked: their preferred channel if it is configured, else email."""
+    preferred = membership.preferred_channel
+    return preferred if preferred in channels.available() else "email"
+
+
+def _skip_reason_at_plan(membership, user, channel, due, local_date, now, grace):
+    if now - due > grace:
+        return f"missed by {now - due} (more than the {grace} grace period)"
+    if membership.paused_until is not None and local_date <= membership.paused_until:
+        return f"paused until {membership.paused_until.isoformat()}"
+    if channel == "email" and user.email_status != "active":
+        return f"email {user.email_status}"
+    return None
+
+
+def plan_due(now, grace=DEFAULT_GRACE):
+    """Insert deliveries for every membership whose prompt or digest is due, and advance
+    its next_*_at, in one transaction per batch. Returns {channel: [queued delivery ids]}."""
+    queued = defaultdict(list)
+    for kind, column_name, _ in _KINDS:
+        column = getattr(Membership, column_name)
+        while True:
+            due = list(
+                Membership.select(Membership, User)
+                .join(User)
+                .where(column <= now)
+                .order_by(column)
+                .limit(PLAN_BATCH)
+            )
+            if not due:
+                break
+            with db.atomic():
+                for channel, ids in _plan_batch(due, kind, column, now, grace).items():
+                    queued[channel] += ids
+            if len(due) < PLAN_BATCH:
+                break
+    return dict(queued)
+
+
+def _plan_batch(due, kind, column, now, grace):
+    rows = []
+    advance = defaultdict(list)  # new next_*_at -> membership ids
+    next_by_rule = {}
+    for membership in due:
+        user = membership.user
+        due_at = getattr(membership, column.name)
+        local_date = local_date_of(due_at, user.tz)
+        channel = channel_for(membership, user)
+        reason = _skip_reason_at_plan(membership, user, channel, due_at, local_date, now, grace)
+        rows.append({
+            "membership": membership.id, "kind": kind, "channel": channel, "local_date": local_date,
+            "state": "skipped" if reason else "queued", "last_error": reason,
+        })
+        rule = rule_for(membership, user, kind)
+        if rule not in next_by_rule:  # members sharing a schedule share the computation
+            next_by_rule[rule] = next_occurrence(rule, now)[0]
+        advance[next_by_rule[rule]].append(membership.id)
+    queued = ledger.plan(rows, now)
+    for new_value, ids in advance.items():
+        for batch in chunked(ids, ledger.CHUNK):
+            Membership.update({column: new_value}).where(Membership.id.in_(batch), column <= now).execute()
+    return queued
+
+
+@dataclass
+class DeliverReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    unknown: int = 0
+    retry: list = field(default_factory=list)  # [(ids, delay seconds)]
+
+
+def deliver(channel_name, ids, now, secret_key, worker="", grace=DEFAULT_GRACE):
+    """Claim these deliveries, render and send what is still owed, and record each outcome."""
+    report = DeliverReport()
+    token = ledger.new_claim_token(worker)
+    won = ledger.claim(ids, now, token)
+    if not won:
+        return report
+    channel = channels.get(channel_name)
+    rows = list(
+        Delivery.select(Delivery, Membership, User, Team)
+        .join(Membership).join(User)
+        .switch(Membership).join(Team)
+        .where(Delivery.id.in_(won))
+        .order_by(Delivery.id)
+    )
+    items, skips = _prepare(rows, now, secret_key, grace)
+    for reason, skip_ids in skips.items():
+        report.skipped += ledger.mark_skipped(skip_ids, token, now, reason)
+    if not items:
+        return report
+    try:
+        results = channel.send(items)
+    except DeliveryError as error:
+        _record_batch_error([i.delivery_id for i in items], error, token, now, report)
+        return report
+    except Exception as error:  # a bug or an unexpected library error: never guess, reconcile
+        log.exception("channel %s failed while sending %d messages", channel_name, len(items))
+        report.unknown += ledger.mark_unknown([i.delivery_id for i in items], token, now, repr(error))
+        return report
+    sent = [(r.delivery_id, r.provider_message_id) for r in results if r.ok]
+    report.sent += ledger.mark_sent(sent, token, now)
+    for result in results:
+        if not result.ok:
+            _record_batch_error([result.delivery_id], result.error, token, now, report)
+    return report
+
+
+def _record_batch_error(ids, error, token, now, report):
+    if error.ambiguous:
+        report.unknown += ledger.mark_unknown(ids, token, now, error)
+    elif error.permanent:
+        report.failed += ledger.mark_failed(ids, token, now, error)
+    else:
+        attempts = max((d.attempts for d in Delivery.select(Delivery.attempts).where(Delivery.id.in_(ids))), default=1)
+        delay = ledger.backoff(attempts, error.retry_after)
+        retried, failed = ledger.mark_retry(ids, token, now, error, delay)
+        report.failed += failed
+        if retried:
+            report.retry.append((ids, delay))
+
+
+def _prepare(rows, now, secret_key, grace):
+    """Build one Outgoing per delivery still worth sending; the rest get a skip reason."""
+    skips = defaultdict(list)
+    prompts = [d for d in rows if d.kind == "prompt"]
+    answered = _answered({(d.membership_id, d.local_date) for d in prompts})
+    goals_by_member = defaultdict(list)
+    for goal in open_goals({d.membership_id for d in prompts}):
+        goals_by_member[goal.membership_id].append(goal)
+    digests = {}
+    items = []
+    for d in rows:
+        member, user, team = d.membership, d.membership.user, d.membership.team
+        reason = None
+        if d.channel == "email" and user.email_status != "active":
+            reason = f"email {user.email_status}"
+        elif member.paused_until is not None and d.local_date <= member.paused_until:
+            reason = f"paused until {member.paused_until.isoformat()}"
+        elif d.kind == "prompt" and now - d.created_at > grace:
+            reason = "too late: queued for longer than the grace period"
+        elif d.kind == "prompt" and (d.membership_id, d.local_date) in answered:
+            reason = "already answered today"
+        if reason:
+            skips[reason].append(d.id)
+            continue
+        context = {}
+        if d.kind == "prompt":
+            context["open_goals"] = [g.text for g in goals_by_member[d.membership_id]]
+        elif d.kind == "digest":
+            start, end = morning_period(d.local_date, member.workdays)
+            key = (team.id, d.local_date, start, end)
+            if key not in digests:  # assembled once per team and period, not per recipient
+                digests[key] = build_digest(team, d.local_date, start, end)
+            if digests[key].is_empty:
+                skips["nobody posted in the period"].append(d.id)
+                continue
+            context["digest"] = digests[key]
+        items.append(Outgoing(
+            delivery_id=d.id, kind=d.kind, local_date=d.local_date, user_id=user.id, membership_id=member.id,
+            email=user.email, name=user.display_name, team_name=team.name, team_slug=team.slug,
+            reply_token=tokens.encode(secret_key, member.id, d.local_date), context=context,
+        ))
+    return items, skips
+
+
+def _answered(pairs):
+    """Of these (membership id, local date) pairs, which already have a reply?"""
+    if not pairs:
+        return set()
+    member_ids = {m for m, _ in pairs}
+    dates = {d for _, d in pairs}
+    found = set()
+    for batch in chunked(list(member_ids), ledger.CHUNK):
+        query = Reply.select(Reply.membership, Reply.local_date).where(
+            Reply.membership.in_(batch), Reply.local_date.in_(list(dates))
+        ).tuples()
+        found.update(query)
+    return found & pairs
+
+
+@dataclass
+class ReapReport:
+    made_unknown: int = 0
+    reconciled_sent: int = 0
+    requeued: dict = field(default_factory=dict)  # {channel: [ids]} to enqueue again
+    inbound: list = field(default_factory=list)  # inbound message ids to process again
+
+
+def reap(now, stale_after=STALE_SENDING, lost_after=LOST_AFTER):
+    """Find what crashed workers and lost queue tasks left behind."""
+    report = ReapReport()
+    report.made_unknown = ledger.stale_to_unknown(now, stale_after)
+    requeue = ledger.lost_queued(now, lost_after)
+    for channel_name, ids in ledger.unknown_by_channel().items():
+        try:
+            accepted = channels.get(channel_name).reconcile(ids)
+        except Exception:  # provider unreachable: leave them unknown until the next reap
+            log.warning("could not reconcile %d %s deliveries; will try again", len(ids), channel_name)
+            continue
+        not_accepted = [i for i in ids if i not in accepted]
+        ledger.resolve_unknown(accepted, not_accepted, now)
+        report.reconciled_sent += len(accepted)
+        requeue.setdefault(channel_name, []).extend(not_accepted)
+    report.requeued = requeue
+    report.inbound = [
+        (m.id, m.provider) for m in InboundMessage.select(InboundMessage.id, InboundMessage.provider)
+        .where(InboundMessage.state == "received", InboundMessage.received_at < now - lost_after)
+        .order_by(InboundMessage.id).limit(10000)
+    ]
+    return report

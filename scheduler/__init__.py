@@ -1,0 +1,1 @@
+"""The task queue: Huey tasks that run core's daily loop in worker processes."""
