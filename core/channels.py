@@ -15,11 +15,14 @@ class DeliveryError(Exception):
     a timeout after the request was written): the ledger reconciles before re-sending.
     """
 
-    def __init__(self, message, permanent=False, retry_after=None, ambiguous=False):
+    def __init__(self, message, permanent=False, retry_after=None, ambiguous=False, address_status=None):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after  # seconds the provider asked us to wait, if it did
         self.ambiguous = ambiguous
+        # For a permanent error about the address itself (inactive, invalid): the user's
+        # new email status ("bounced", "complained", "unsubscribed"), so no more mail goes there.
+        self.address_status = address_status
 
 
 @dataclass

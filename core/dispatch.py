@@ -157,6 +157,9 @@ def _record_batch_error(ids, error, token, now, report):
         report.unknown += ledger.mark_unknown(ids, token, now, error)
     elif error.permanent:
         report.failed += ledger.mark_failed(ids, token, now, error)
+        if error.address_status:
+            users = Membership.select(Membership.user).join(Delivery).where(Delivery.id.in_(ids))
+            User.update(email_status=error.address_status).where(User.id.in_(users)).execute()
     else:
         attempts = max((d.attempts for d in Delivery.select(Delivery.attempts).where(Delivery.id.in_(ids))), default=1)
         delay = ledger.backoff(attempts, error.retry_after)
