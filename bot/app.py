@@ -1,5 +1,4 @@
 """create_app(settings) -> the Flask app with every blueprint registered."""
-import logging
 import os
 
 from flask import Flask, jsonify
@@ -26,7 +25,6 @@ def create_app(settings, runtime=None):
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
     )
     app.extensions["donebot"] = runtime
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     @app.before_request
     def open_db():

@@ -68,12 +68,17 @@ def _print_schedule(team):
     from core.models import Membership, User
     from core.schedule import zone
 
+    def both(instant, tz):
+        if instant is None:
+            return "-"
+        local = instant.replace(tzinfo=datetime.timezone.utc).astimezone(zone(tz))
+        return f"{instant.isoformat()}Z (local {local.strftime('%a %H:%M')})"
+
     members = Membership.select(Membership, User).join(User).where(Membership.team == team).order_by(User.email)
     for member in members:
-        when = member.next_prompt_at
-        local = when.replace(tzinfo=datetime.timezone.utc).astimezone(zone(member.user.tz)) if when else None
-        print(f"  {member.user.email:28} {member.user.tz:22} prompt {when.isoformat() if when else '-'}Z "
-              f"(local {local.strftime('%a %H:%M') if local else '-'}), digest {member.next_digest_at}Z")
+        tz = member.user.tz
+        print(f"  {member.user.email:28} {tz:22} prompt {both(member.next_prompt_at, tz)}, "
+              f"digest {both(member.next_digest_at, tz)}")
 
 
 def cmd_teams_add(args):
@@ -169,6 +174,8 @@ def cmd_parse_email(args):
     status = 0
     for path in args.files:
         try:
+            with open(path, "rb"):  # unreadable files are the caller's mistake, not "an empty email"
+                pass
             parsed = parse_file(path)
         except OSError as error:
             print(f"donebot: cannot read {path}: {error.strerror or error}", file=sys.stderr)

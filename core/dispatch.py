@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 PLAN_BATCH = 20000
 STALE_SENDING = datetime.timedelta(minutes=10)
 LOST_AFTER = datetime.timedelta(minutes=2)
+SETTLE = datetime.timedelta(minutes=1)
 
 _KINDS = (("prompt", "next_prompt_at", "prompt_at"), ("digest", "next_digest_at", "digest_at"))
 
@@ -146,9 +147,12 @@ def deliver(channel_name, ids, now, secret_key, worker="", grace=DEFAULT_GRACE):
         return report
     sent = [(r.delivery_id, r.provider_message_id) for r in results if r.ok]
     report.sent += ledger.mark_sent(sent, token, now)
+    failed_together = defaultdict(list)  # one error shared by a whole request is recorded in one step
     for result in results:
         if not result.ok:
-            _record_batch_error([result.delivery_id], result.error, token, now, report)
+            failed_together[id(result.error)].append(result)
+    for group in failed_together.values():
+        _record_batch_error([r.delivery_id for r in group], group[0].error, token, now, report)
     return report
 
 
@@ -236,12 +240,13 @@ class ReapReport:
     inbound: list = field(default_factory=list)  # inbound message ids to process again
 
 
-def reap(now, stale_after=STALE_SENDING, lost_after=LOST_AFTER):
+def reap(now, stale_after=STALE_SENDING, lost_after=LOST_AFTER, settle=SETTLE):
     """Find what crashed workers and lost queue tasks left behind."""
     report = ReapReport()
     report.made_unknown = ledger.stale_to_unknown(now, stale_after)
     requeue = ledger.lost_queued(now, lost_after)
-    for channel_name, ids in ledger.unknown_by_channel().items():
+    # Only rows unknown for a while: a provider's search may lag a message it just accepted.
+    for channel_name, ids in ledger.unknown_by_channel(now - settle).items():
         try:
             accepted = channels.get(channel_name).reconcile(ids)
         except Exception:  # provider unreachable: leave them unknown until the next reap

@@ -152,9 +152,14 @@ def stale_to_unknown(now, stale_after):
     )
 
 
-def unknown_by_channel(limit=5000):
+def unknown_by_channel(unknown_since, limit=5000):
+    """Rows that have been `unknown` since before `unknown_since`, by channel."""
     found = defaultdict(list)
-    query = Delivery.select(Delivery.id, Delivery.channel).where(Delivery.state == "unknown").limit(limit)
+    query = (
+        Delivery.select(Delivery.id, Delivery.channel)
+        .where(Delivery.state == "unknown", Delivery.updated_at <= unknown_since)
+        .limit(limit)
+    )
     for row in query:
         found[row.channel].append(row.id)
     return dict(found)

@@ -146,7 +146,7 @@ def test_paused_members_and_suppressed_addresses_are_skipped(team):
     nate.user.email_status = "bounced"
     nate.user.save()
     tick(DT(2026, 12, 4, 22, 0))
-    skipped = Delivery.get(Delivery.membership == nate)
+    skipped = Delivery.get(Delivery.membership == nate, Delivery.kind == "prompt")
     assert skipped.state == "skipped" and skipped.last_error == "email bounced"
     assert OutboxMessage.select().count() == 0
 

@@ -134,6 +134,10 @@ def test_stale_sending_becomes_unknown_and_reconciles_without_a_duplicate(team, 
     later = PROMPT_TIME + datetime.timedelta(minutes=15)
     report = dispatch.reap(later)
     assert report.made_unknown == 2
+    assert report.reconciled_sent == 0  # just marked unknown: give the provider's search time to settle
+    assert Delivery.select().where(Delivery.state == "unknown").count() == 2
+    later += datetime.timedelta(minutes=2)
+    report = dispatch.reap(later)
     assert report.reconciled_sent == 1
     assert report.requeued == {"email": [second]}
     assert Delivery.get_by_id(first).state == "sent"

@@ -20,7 +20,12 @@ class EmailChannel:
                 results.append(SendResult(item.delivery_id, error=DeliveryError(f"render failed: {error!r}",
                                                                                   permanent=True)))
         if messages:
-            results += self.sender.send_batch(messages)
+            try:
+                results += self.sender.send_batch(messages)
+            except DeliveryError as error:  # keep the render failures' own results
+                if not results:
+                    raise
+                results += [SendResult(int(m["Metadata"]["delivery_id"]), error=error) for m in messages]
         return results
 
     def reconcile(self, delivery_ids):

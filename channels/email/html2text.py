@@ -24,7 +24,7 @@ __all__ = ["html_to_text", "html_to_reply_text"]
 
 # A tag: name, then attributes up to the next '>' (never past a '<', which keeps
 # every match attempt bounded by the distance to the next '<').
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:_.-]{0,40})([^<>]*)>")
+_TOKEN = re.compile(r"<(?:(/?)([A-Za-z][A-Za-z0-9:_.-]{0,40})([^<>]*)>|(!--)|(!\[CDATA\[)|[!?])")
 _ATTR = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 _WS = re.compile(r"[ \t\n\r\f\v]+")
 _BLANKS = re.compile(r"\n{3,}")
@@ -68,6 +68,11 @@ _CUT_CLASS = re.compile(r"OutlookMessageHeader|gmail_extra_quote|moz-forward-con
 _OUTLOOK_SEPARATOR = re.compile(r"border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF|E5E5E5)", re.I)
 
 
+# <p> used as a line, not a paragraph (Outlook's MsoNormal, editors' margin:0)
+_LINE_P_CLASS = re.compile(r"Mso(?:Normal|PlainText|ListParagraph)", re.I)
+_NO_MARGIN = re.compile(r"margin(?:-bottom)?\s*:\s*0(?:[a-z%]*)?\s*(?:;|$)", re.I)
+
+
 def _attrs(raw: str) -> dict:
     if not raw or "=" not in raw:
         return {}
@@ -88,7 +93,7 @@ def _attrs(raw: str) -> dict:
 class _Writer:
     """Accumulates rendered lines, with list prefixes and blockquote depth."""
 
-    __slots__ = ("lines", "cur", "cur_depth", "prefix", "depth", "pre", "started")
+    __slots__ = ("lines", "cur", "cur_depth", "prefix", "depth", "pre", "started", "para")
 
     def __init__(self):
         self.lines: list[str] = []
@@ -98,6 +103,7 @@ class _Writer:
         self.depth = 0  # blockquote depth
         self.pre = 0
         self.started = False  # current line has content
+        self.para = False  # inside a <p> that is a paragraph (blank line after it)
 
     def text(self, s: str) -> None:
         if self.pre:
@@ -133,7 +139,7 @@ class _Writer:
         depth = self.cur_depth if self.started else self.depth
         line = "".join(self.cur).rstrip()
         if depth:
-            line = ("> " * depth + line).rstrip()
+            line = ("> " * min(depth, 20) + line).rstrip()
         self.lines.append(line)
         self.cur = []
         self.started = False
@@ -142,6 +148,12 @@ class _Writer:
         """Make sure the next text starts on a new line."""
         if self.started:
             self.newline()
+
+    def blank(self) -> None:
+        """End the current line and leave one blank line after it."""
+        self.block()
+        if self.lines and self.lines[-1].strip("> "):
+            self.lines.append(("> " * min(self.depth, 20)).rstrip())
 
     def result(self) -> str:
         self.block()
@@ -164,39 +176,30 @@ def _convert(html: str, reply: bool) -> str:
     skip_depth = 0
     list_stack: list[str] = []
     find = html.find
+    search = _TOKEN.search
     while pos < n:
-        lt = find("<", pos)
-        if lt < 0:
+        m = search(html, pos)
+        if m is None:
             if not skip_depth:
                 _emit_text(w, html[pos:])
             break
+        lt = m.start()
         if lt > pos and not skip_depth:
             _emit_text(w, html[pos:lt])
-        nxt = html[lt + 1 : lt + 2]
-        if nxt == "!":
-            if html.startswith("<!--", lt):
+        if m.group(2) is None:
+            if m.group(4):  # <!-- comment -->
                 end = find("-->", lt + 4)
                 pos = n if end < 0 else end + 3
-            elif html.startswith("<![CDATA[", lt):
+            elif m.group(5):  # <![CDATA[ ... ]]>
                 end = find("]]>", lt + 9)
                 if end < 0:
                     end = n
                 if not skip_depth:
                     _emit_text(w, html[lt + 9 : end], raw=True)
                 pos = min(n, end + 3)
-            else:
+            else:  # <!DOCTYPE ...>, <?xml ...?>
                 end = find(">", lt + 2)
                 pos = n if end < 0 else end + 1
-            continue
-        if nxt == "?":
-            end = find(">", lt + 2)
-            pos = n if end < 0 else end + 1
-            continue
-        m = _TAG.match(html, lt)
-        if m is None:
-            if not skip_depth:
-                _emit_text(w, "<", raw=True)
-            pos = lt + 1
             continue
         pos = m.end()
         closing = m.group(1) == "/"
@@ -259,7 +262,7 @@ def _convert(html: str, reply: bool) -> str:
         if name == "li":
             w.block()
             if not closing:
-                w.prefix = "  " * max(0, len(list_stack) - 1) + "- "
+                w.prefix = "  " * min(8, max(0, len(list_stack) - 1)) + "- "
             else:
                 w.prefix = ""
             continue
@@ -283,7 +286,20 @@ def _convert(html: str, reply: bool) -> str:
             if not closing and w.started and w.cur and not w.cur[-1].endswith(" "):
                 w.cur.append(" ")
             continue
+        if name == "p":
+            if w.para:
+                w.blank()
+            else:
+                w.block()
+            w.para = False
+            if not closing:
+                a = _attrs(rawattrs)
+                w.para = not (_LINE_P_CLASS.search(a.get("class", "")) or _NO_MARGIN.search(a.get("style", "")))
+            continue
         if name in _BLOCK:
+            if w.para and not closing and name not in ("span",):
+                w.blank()
+                w.para = False
             w.block()
             continue
         # inline element: nothing to do

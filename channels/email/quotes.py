@@ -38,6 +38,9 @@ _KEY_LEN = 600  # characters of a line the rules look at
 _JOIN_MAX = 5  # an attribution may be wrapped over this many lines
 
 _JUNK = {ord(c): None for c in "\u200b\u200c\ufeff\u200e\u200f\u2060\u00ad\u1427\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
+# what the returned reply is cleaned of: no-break spaces become spaces, invisible marks go
+_OUT_TABLE = {ord(c): " " for c in "\xa0\u202f\u2007"}
+_OUT_TABLE.update({ord(c): None for c in "\u200b\ufeff\u2060\u1427"})
 _JUNK.update({ord(c): " " for c in "\xa0\u202f\u2007\u2009\u3000"})
 
 # --------------------------------------------------------------------------- evidence
@@ -65,7 +68,8 @@ _VERBS_LATIN = (
     r"schrieb|hat\s+geschrieben|geschrieben|schreef|het\s+volgende\s+geschreven|skrev|kirjoitti|"
     r"napisał\(a\)|napisała|napisał|napisal|napsal\(a\)|napsala|napsal|napísal\(a\)|napísal|"
     r"написал\(а\)|написала|написал|написав|написа|пише|írta|yazdı|a\s+scris|έγραψε|kirjutas|rašė|"
-    r"rakstīja|je\s+napisal|je\s+napisao|je\s+napisala|đã\s+viết|menulis|sent"
+    r"rakstīja|je\s+napisal|je\s+napisao|je\s+napisala|đã\s+viết|menulis|pisze|napisali|пишет|написали|"
+    r"skriver|schreibt|escribe|écrit|scrive|escreve|sent"
 )
 _VERB_FINAL = re.compile(r"(?:^|[\s,\"'>)\]»:])(" + _VERBS_LATIN + r")\s*[:：]?\s*-*\s*$", re.I)
 _VERB_FINAL_CJK = re.compile(
@@ -86,12 +90,24 @@ _EMAIL_COLON_END = re.compile(r"@[\w-]{1,63}(?:\.[\w-]{1,63})+[>\])\s]*(?:&gt;)?
 _DATE_START_EMAIL_END = re.compile(
     r"^[\s>]*(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})\b.{0,250}@[\w-]+(?:\.[\w-]+)+>?\s*$"
 )
+_POLISH_APPLE = re.compile(r"^wiadomość\s+napisana\s+przez\s.{1,250}[:：]\s*$", re.I)
 _ISO_GMT = re.compile(r"^[\s>]*\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+GMT[+-]\d{1,2}:?\d{2}\b")
 _DASH_WRAPPED = re.compile(r"^\s*-{2,}\s*\S.{0,250}?(?:" + _VERBS_LATIN + r")\s*-{2,}\s*$", re.I)
 # Text followed by an attribution on the same line: "reply--- On Wed, Apr 4, 2012 at 3:59 PM, x wrote:"
 _MIDLINE_ON = re.compile(
     r"[\s-](On\s+(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|\d)"
     r".{0,300}?\bwrote\s*:)\s*$"
+)
+# words an attribution wrapped over several lines starts with
+_JOIN_START = re.compile(
+    r"^[\s>*-]*(?:On|At|In\s+message|Le|Am|Op|El|Il|Em|W\s+dniu|Dnia|Dňa|Dne|Den|På|Vào|Pada|Στις|\d)(?:\s|\b)",
+    re.I,
+)
+# Yahoo writes the attribution and the quoted text on one line: "On <date>, X <x> wrote: Hello"
+_ATTR_THEN_TEXT = re.compile(
+    r"^(\s*(?:On|Le|Am|El|Il|Em|Op|Den)\s.{5,300}?(?:wrote|a\s+écrit|schrieb|geschrieben|escribió|"
+    r"ha\s+scritto|escreveu|schreef|skrev)\s*:)\s+(\S.*)$",
+    re.I,
 )
 _JOIN_STOP = re.compile(r"^\s*(?:[-*•·+]|\d{1,3}[.)])\s+\S")  # a bullet never continues an attribution
 
@@ -162,11 +178,10 @@ _SEPARATOR_ONLY = re.compile(r"^[\s\-_=*~#+.•·—–]+$")
 
 _APPS = (
     r"outlook|yahoo|mail|gmail|aol|icloud|iphone|ipad|ipod|android|samsung|galaxy|blackberry|windows|mailbox|"
-    r"airmail|sparrow|spark|edison|newton|proton\s*mail|protonmail|tutanota|zoho|superhuman|hey|polymail|"
-    r"k-9|fairemail|nine|acompli|typeapp|type\s*app|bluemail|blue\s*mail|mymail|canary|thunderbird|huawei|"
-    r"xiaomi|nokia|htc|lg|sony|pixel|motorola|oneplus|surface|apple|mac|web\.de|gmx|t-online|mail\.ru|"
-    r"yandex|seznam|libero|hotmail|office|fastmail|front|missive|spike|boxer|aquamail|maildroid|inbox|"
-    r"ti-\d+|mobile|phone|cell|smartphone|handheld|tablet|device|wireless|kindle|watch"
+    r"airmail|sparrow|spark|edison|newton|proton\s*mail|protonmail|tutanota|zoho|superhuman|polymail|"
+    r"k-9|fairemail|acompli|typeapp|type\s*app|bluemail|blue\s*mail|mymail|canary|thunderbird|huawei|"
+    r"xiaomi|nokia|htc|pixel|motorola|oneplus|web\.de|gmx|t-online|mail\.ru|yandex|seznam|libero|hotmail|"
+    r"fastmail|aquamail|maildroid|ti-\d+|mobile|phone|cell|smartphone|handheld|tablet"
 )
 _MOBILE_SIG = re.compile(
     r"^(?:"
@@ -203,6 +218,7 @@ _MOBILE_SIG = re.compile(
     r"|odesláno\s+z\s+.{1,40}"
     r"|lähetetty\s+.{1,40}"
     r"|enviado\s+do\s+meu\s+.{1,40}"
+    r"|(?:sent\s+)?via\s+(?:mobile|phone|iphone|android|ipad|blackberry)"
     r")$",
     re.I,
 )
@@ -290,6 +306,8 @@ def _attribution_text(j: str) -> bool:
             return True
     if _DASH_WRAPPED.match(j):
         return True
+    if _POLISH_APPLE.match(j) and _DATE.search(j):
+        return True
     if _ISO_GMT.match(j):
         return True
     if "@" in j and _DATE_START_EMAIL_END.match(j):
@@ -351,9 +369,9 @@ def attribution_span(keys: list[str], i: int) -> int:
     if _attribution_text(s):
         return 1
     # wrapped attribution: only starts that carry a date, an address or an open "<"
-    if not (_DATE.search(s) or "@" in s or s.endswith("<") or _START_EN.match(s)):
+    if not (_JOIN_START.match(s) or _EMAIL.search(s) or s.endswith("<") or _DATE.search(s[:40])):
         return 0
-    if _JOIN_STOP.match(s) or s[-1:] in ".!?" and not s.endswith("..."):
+    if _JOIN_STOP.match(s):
         return 0
     joined = s
     n = len(keys)
@@ -493,7 +511,11 @@ def _split_midline(lines: list[str]) -> list[str]:
     result = None
     for idx, line in enumerate(lines):
         split = None
-        if len(line) <= 1000 and line[-12:].rstrip().lower().endswith("wrote:") and not _START_EN.match(line):
+        if len(line) <= 2000 and ":" in line and not line.rstrip().endswith((":", "：")):
+            m = _ATTR_THEN_TEXT.match(line)
+            if m is not None and _attribution_text(m.group(1).strip()):
+                split = (m.group(1), m.group(2))
+        if split is None and len(line) <= 1000 and line[-12:].rstrip().lower().endswith("wrote:") and not _START_EN.match(line):
             m = _MIDLINE_ON.search(line)
             if m is not None:
                 pre = line[: m.start(1)].rstrip(" \t-")
@@ -635,4 +657,7 @@ def _finish(out: list[str]) -> str:
     start = 0
     while start < len(out) and not _key(out[start]):
         start += 1
-    return "\n".join(out[start:])
+    text = "\n".join(out[start:])
+    if not text.isascii():
+        text = "\n".join(line.translate(_OUT_TABLE).rstrip() for line in text.split("\n"))
+    return text
