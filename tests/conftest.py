@@ -13,7 +13,19 @@ from core.db import connect, db, migrate
 from core.models import ALL_MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = ROOT.parent / "shared" / "corpora"
+
+
+def _corpora():
+    """The shared corpora, read by relative path (../shared/corpora beside the checkout);
+    DONEBOT_CORPORA overrides it for a checkout kept elsewhere."""
+    candidates = [os.environ.get("DONEBOT_CORPORA"), ROOT.parent / "shared" / "corpora", "/work/shared/corpora"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return ROOT.parent / "shared" / "corpora"
+
+
+CORPORA = _corpora()
 TEST_SECRET = "test-secret-key-0123456789abcdef"
 
 
