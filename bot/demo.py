@@ -14,13 +14,30 @@ MEMBERS = [
     ("emma@example.com", "Emma Wilson", "Australia/Sydney", "16:30", "member"),
 ]
 
-WORK = [
-    "- shipped the CSV importer #backend\n- reviewed @bilal's migration PR\n[ ] write the upgrade notes",
-    "- fixed the flaky login test #ci\n- paired with @chiara on the digest layout\n! waiting on the staging DB credentials",
-    "- drafted the Q3 roadmap #planning\n[x] write the upgrade notes\n- answered 12 support tickets #support",
-    "- profiled the tick query, 4x faster with the new index #backend\n[ ] benchmark on PostgreSQL",
-    "- onboarding call with Acme #sales\n- updated the pricing page copy\nblocked: legal review of the new terms",
+DONE = [
+    "shipped the CSV importer #backend", "reviewed @bilal's migration PR", "fixed the flaky login test #ci",
+    "paired with @chiara on the digest layout", "drafted the Q3 roadmap #planning", "answered 12 support tickets #support",
+    "profiled the tick query: 4x faster with the new index #backend", "onboarding call with Acme #sales",
+    "updated the pricing page copy", "wrote the release notes for 1.4", "triaged the bug backlog #support",
+    "moved the staging database to PostgreSQL 15 #infra", "interviewed two backend candidates #hiring",
+    "demoed the Slack app to the design team", "cleaned up the feature flags #backend", "renewed the TLS certificates #infra",
 ]
+GOALS = ["write the upgrade notes", "benchmark on PostgreSQL", "plan the offsite", "review the SLA draft",
+         "ship the dark mode toggle"]
+BLOCKERS = ["waiting on the staging DB credentials", "legal review of the new terms", "CI runners are out of disk"]
+
+
+def _reply(person, day_number):
+    """A plausible day's answer: two or three things done, sometimes a goal or a blocker."""
+    seed = person * 7 + day_number
+    lines = [f"- {DONE[(seed + k * 5) % len(DONE)]}" for k in range(2 + seed % 2)]
+    if seed % 3 == 0:
+        lines.append(f"[ ] {GOALS[person % len(GOALS)]}")
+    if seed % 3 == 1 and day_number > 1:
+        lines.append(f"[x] {GOALS[person % len(GOALS)]}")
+    if seed % 5 == 2:
+        lines.append(f"! {BLOCKERS[seed % len(BLOCKERS)]}")
+    return "\n".join(lines)
 
 
 def seed_demo(now):
@@ -34,6 +51,5 @@ def seed_demo(now):
             day = local_date_of(now, membership.user.tz) - datetime.timedelta(days=offset)
             if day.isoweekday() > 5 or (index + offset) % 5 == 0:  # weekends off; someone skips a day
                 continue
-            text = WORK[(index + offset) % len(WORK)]
-            record_reply(membership, day, text, "demo", f"demo-{membership.id}-{day}", now)
+            record_reply(membership, day, _reply(index, 8 - offset), "demo", f"demo-{membership.id}-{day}", now)
     return team

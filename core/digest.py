@@ -34,7 +34,7 @@ class Digest:
     end: datetime.date  # last local date covered
     people: list = field(default_factory=list)  # PersonDigest, only those who posted
     missing: list = field(default_factory=list)  # names of members who did not post
-    open_goals: list = field(default_factory=list)
+    open_goals: list = field(default_factory=list)  # goals set before the period and still open
     blockers: list = field(default_factory=list)  # (name, text)
 
     @property
@@ -92,7 +92,7 @@ def build_digest(team, day, start, end):
     goals = (
         Entry.select()
         .where(Entry.membership.in_(list(by_id)), Entry.kind == "goal", Entry.completed_at.is_null(),
-               Entry.local_date <= end)
+               Entry.local_date < start)
         .order_by(Entry.local_date, Entry.id)
     )
     digest.open_goals = [OpenGoal(by_id[g.membership_id].user.display_name, g.text, g.local_date) for g in goals]

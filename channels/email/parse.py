@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from email.policy import compat32
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 
 from .html2text import html_to_reply_text, html_to_text
 from .quotes import extract_reply
@@ -240,26 +240,89 @@ def _header_value(value, charset_hint: str | None = None) -> str:
     return value.strip()
 
 
+_ADDR_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|<[^<>]*>?|\((?:[^()\\]|\\.)*\)?|[,;:]|[^",<>();:]+|[<>)]')
+
+
+def _address_list(value: str) -> list[tuple[str, str]]:
+    """(name, addr) pairs of an address-list header (quoted names, groups, comments tolerated)."""
+    out = []
+    name_parts: list[str] = []
+    angle = None
+    bare: list[str] = []
+    comment = ""
+
+    def finish():
+        nonlocal angle, comment
+        if angle is not None:
+            addr = angle
+            name = " ".join(p for p in name_parts if p).strip()
+        else:
+            addr = "".join(bare).strip()
+            name = comment
+            if " " in addr:  # "Name addr@x" without brackets: take the token with the @
+                words = addr.split()
+                at = [w for w in words if "@" in w]
+                if at:
+                    addr = at[-1]
+                    name = name or " ".join(w for w in words if w is not at[-1])
+        addr = addr.strip().strip("<>").strip()
+        if addr.lower().startswith("mailto:"):
+            addr = addr[7:]
+        if "@" in addr:
+            out.append((name.strip(), addr.lower()))
+        name_parts.clear()
+        bare.clear()
+        angle = None
+        comment = ""
+
+    for tok in _ADDR_TOKEN.findall(value):
+        c = tok[0]
+        if c == "," or c == ";":
+            finish()
+        elif c == ":":
+            if angle is None and "@" not in "".join(bare):
+                name_parts.clear()  # "group:" or "undisclosed-recipients:"
+                bare.clear()
+            else:
+                bare.append(tok)
+        elif c == "<":
+            inner = tok[1:-1] if tok.endswith(">") else tok[1:]
+            if angle is None or "@" in inner:
+                angle = inner.strip()
+                name_parts[:0] = [p.strip() for p in bare]
+                bare.clear()
+        elif c == '"':
+            inner = tok[1:-1] if len(tok) >= 2 and tok.endswith('"') else tok[1:]
+            inner = re.sub(r"\\(.)", r"\1", inner) if "\\" in inner else inner
+            (bare if angle is None else name_parts).append(inner)
+        elif c == "(":
+            comment = (tok[1:-1] if tok.endswith(")") else tok[1:]).strip()
+        elif c in ">)":
+            continue
+        else:
+            (bare if angle is None else name_parts).append(tok)
+    finish()
+    return out
+
+
 def _addresses(values: list[str]) -> list[tuple[str, str]]:
     """(display name, lower-cased addr-spec) pairs; names decoded."""
     result = []
     for value in values:
-        value = _raw_header_str(value)
-        value = _CRLF.sub("", value)
+        value = _CRLF.sub("", _raw_header_str(value))
         try:
-            pairs = getaddresses([value])
+            pairs = _address_list(value)
         except Exception:
             pairs = []
         for name, addr in pairs:
-            addr = (addr or "").strip().strip("<>").lower()
-            if "@" not in addr:
-                # encoded-words in the address part, or garbage: try the decoded form
-                continue
-            try:
-                name = decode_words(name or "").strip()
-            except Exception:
-                name = name or ""
-            result.append((name, addr))
+            if "=?" in name:
+                try:
+                    name = decode_words(name).strip()
+                except Exception:
+                    pass
+            if "=?" in addr:
+                addr = decode_words(addr).strip().lower()
+            result.append((name.strip().strip('"').strip(), addr))
     return result
 
 
@@ -414,109 +477,286 @@ def _flowed_line(depth: int, body: str) -> str:
     return ">" * depth + (" " + body if body else "")
 
 
-def _is_attachment(part: Message) -> bool:
-    disp = str(part.get("Content-Disposition", "") or "").strip().lower()
-    return disp.startswith("attachment")
+# --------------------------------------------------------------------------- MIME reading
+#
+# A small tolerant reader instead of email.feedparser: it is several times faster on
+# typical replies and copes with missing/wrong boundaries, bad base64 and garbage.
+# If it ever raised, parse_mime falls back to the standard library parser.
+
+_HEAD_SEP = re.compile(rb"\r?\n[ \t]*\r?\n")
+_HEADER_NAME = re.compile(r"([!-9;-~]{1,200})[ \t]*:")
+_PARAM = re.compile(r';\s*([^\s=;"]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)')
+_PCT = re.compile(rb"%([0-9A-Fa-f]{2})")
+_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
+_BOUNDARY_LINE = re.compile(rb"^--([^\s]{1,200}?)(?:--)?[ \t]*\r?$", re.M)
+_MIME_HEADER_LINE = re.compile(rb"^(?:content-[a-z-]+|mime-version)[ \t]*:", re.I)
+_MAX_PARTS = 500
+_MAX_DEPTH = 30
 
 
-def _payload_bytes(part: Message) -> bytes:
-    """The decoded body bytes of a leaf part; tolerant of bad base64 / quoted-printable."""
-    try:
-        payload = part.get_payload()
-    except Exception:
-        payload = ""
-    if isinstance(payload, list):
-        return b""
-    if isinstance(payload, bytes):
-        raw = payload
-    else:
-        raw = (payload or "").encode("ascii", "surrogateescape")
-    cte = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
-    try:
-        if cte == "base64":
-            cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", raw)
-            cleaned = cleaned.split(b"=", 1)[0]
-            cleaned = cleaned[: len(cleaned) - len(cleaned) % 4] if len(cleaned) % 4 == 1 else cleaned
-            cleaned += b"=" * (-len(cleaned) % 4)
-            return base64.b64decode(cleaned)
-        if cte == "quoted-printable":
-            return quopri.decodestring(raw)
-    except Exception:
-        pass
-    if cte in ("x-uuencode", "uuencode", "x-uue", "uue"):
+class _Part:
+    """One MIME entity: lower-cased headers, raw body bytes, content type, params, children."""
+
+    __slots__ = ("headers", "body", "ctype", "params", "children")
+
+    def __init__(self, headers, body, ctype, params, children=None):
+        self.headers = headers
+        self.body = body
+        self.ctype = ctype
+        self.params = params
+        self.children = children
+
+    def header(self, name: str):
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+def _parse_ctype(value) -> tuple[str, dict]:
+    """("type/subtype", params) of a Content-Type value; "" type when unusable."""
+    if not value:
+        return "", {}
+    value = _CRLF.sub(" ", _raw_header_str(value))
+    main, _, rest = value.partition(";")
+    ctype = main.strip().lower()
+    if ctype.count("/") != 1 or " " in ctype or "(" in ctype:
+        ctype = ""
+    params: dict[str, str] = {}
+    extended: dict[str, list[tuple[str, str]]] = {}
+    for m in _PARAM.finditer(";" + rest):
+        name = m.group(1).lower()
+        val = m.group(2).strip()
+        if val.startswith('"'):
+            val = val[1:-1] if len(val) >= 2 and val.endswith('"') else val[1:]
+            if "\\" in val:
+                val = re.sub(r"\\(.)", r"\1", val)
+        if "*" in name:
+            base, _, idx = name.partition("*")
+            extended.setdefault(base, []).append((idx, val))
+        elif name not in params:
+            params[name] = val
+    for base, pieces in extended.items():
         try:
-            decoded = part.get_payload(decode=True)
-            if isinstance(decoded, bytes):
-                return decoded
+            params[base] = _rfc2231(pieces)
         except Exception:
-            pass
-    return raw
+            continue
+    return ctype, params
 
 
-def _part_text(part: Message) -> str:
-    data = _payload_bytes(part)
-    charset = None
+def _rfc2231(pieces: list[tuple[str, str]]) -> str:
+    def order(piece):
+        digits = piece[0].rstrip("*")
+        return int(digits) if digits.isdigit() else 0
+
+    pieces.sort(key=order)
+    charset = "utf-8"
+    raw = bytearray()
+    for k, (idx, val) in enumerate(pieces):
+        encoded = idx == "" or idx.endswith("*")
+        if encoded:
+            if k == 0 and val.count("'") >= 2:
+                charset, _lang, val = val.split("'", 2)
+            raw.extend(_PCT.sub(lambda mm: bytes([int(mm.group(1), 16)]), val.encode("latin-1", "replace")))
+        else:
+            raw.extend(val.encode("utf-8", "surrogateescape"))
+    return _decode_bytes(bytes(raw), charset or "utf-8")
+
+
+def _split_head(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
+    """Headers [(lower-cased name, raw value)] and the body bytes."""
+    if data[:1] == b"\n" or data[:2] == b"\r\n":
+        return [], data.split(b"\n", 1)[1]
+    m = _HEAD_SEP.search(data)
+    head = data if m is None else data[: m.start()]
+    body = b"" if m is None else data[m.end() :]
+    text = head.decode("ascii", "surrogateescape")
+    lines = text.split("\n")
+    headers: list[tuple[str, str]] = []
+    name = None
+    parts: list[str] = []
+    for idx, line in enumerate(lines):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line[:1] in (" ", "\t"):
+            if name is not None:
+                parts.append(line)
+                continue
+            if not line.strip():
+                continue
+        hm = _HEADER_NAME.match(line)
+        if hm is None:
+            if idx == 0 and line.startswith("From "):
+                continue  # mbox separator
+            # not a header: the body starts here (missing blank line)
+            rest = "\n".join(lines[idx:]).encode("ascii", "surrogateescape")
+            body = rest + (b"\n\n" + body if m is not None else b"")
+            break
+        if name is not None:
+            headers.append((name, "\n".join(parts)))
+        name = hm.group(1).lower()
+        parts = [line[hm.end() :]]
+    if name is not None:
+        headers.append((name, "\n".join(parts)))
+    return headers, body
+
+
+def _split_multipart(body: bytes, boundary: str) -> list[bytes]:
+    """The parts between ``--boundary`` lines (the last part runs to the end if never closed)."""
     try:
-        charset = part.get_param("charset")
-        if isinstance(charset, tuple):  # RFC 2231
-            charset = charset[2] if len(charset) > 2 else None
-            charset = charset or None
-    except Exception:
-        charset = None
-    if charset is not None and not isinstance(charset, str):
-        charset = str(charset)
-    text = _decode_bytes(data, charset)
+        bnd = boundary.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        bnd = boundary.encode("utf-8", "surrogateescape")
+    if not bnd or len(bnd) > 300:
+        return []
+    delim = b"--" + bnd
+    n = len(body)
+    parts: list[bytes] = []
+    content_start = -1
+    idx = body.find(delim)
+    while idx >= 0 and len(parts) < _MAX_PARTS:
+        after = idx + len(delim)
+        if idx == 0 or body[idx - 1] == 10:
+            eol = body.find(b"\n", after)
+            if eol < 0:
+                eol = n
+            tail = body[after:eol].strip()
+            closing = tail.startswith(b"--")
+            if closing or not tail:
+                if content_start >= 0:
+                    end = idx - 1 if idx > 0 else 0
+                    if end > content_start and body[end - 1] == 13:
+                        end -= 1
+                    parts.append(body[content_start : max(content_start, end)])
+                if closing:
+                    content_start = -1
+                    break
+                content_start = min(n, eol + 1)
+                idx = body.find(delim, content_start)
+                continue
+        idx = body.find(delim, after)
+    if content_start >= 0:
+        parts.append(body[content_start:])
+    return parts
+
+
+def _guess_boundary(body: bytes) -> str:
+    """A boundary for a multipart whose declared one is missing or wrong: a ``--token`` line followed by MIME headers."""
+    for k, m in enumerate(_BOUNDARY_LINE.finditer(body, 0, min(len(body), 1 << 20))):
+        if k > 50:
+            break
+        nxt = body[m.end() + 1 : m.end() + 200].lstrip(b"\r\n")
+        if _MIME_HEADER_LINE.match(nxt):
+            token = m.group(1)
+            if token.endswith(b"--"):
+                token = token[:-2]
+            return token.decode("ascii", "replace")
+    return ""
+
+
+def _read_part(data: bytes, depth: int = 0) -> _Part:
+    headers, body = _split_head(data)
+    ctype = ""
+    params: dict = {}
+    for key, value in headers:
+        if key == "content-type":
+            ctype, params = _parse_ctype(value)
+            break
+    part = _Part(headers, body, ctype or "text/plain", params)
+    if part.ctype.startswith("multipart/") and depth < _MAX_DEPTH:
+        boundary = params.get("boundary", "")
+        pieces = _split_multipart(body, boundary) if boundary else []
+        if not pieces:
+            guessed = _guess_boundary(body)
+            if guessed and guessed != boundary:
+                pieces = _split_multipart(body, guessed)
+        if pieces:
+            part.children = [_read_part(piece, depth + 1) for piece in pieces]
+    return part
+
+
+def _from_stdlib(msg: Message, depth: int = 0) -> _Part:
+    """The same structure from an email.message.Message (fallback path)."""
+    headers = [(str(k).lower(), v if isinstance(v, str) else str(v)) for k, v in msg.raw_items()]
+    ctype, params = "", {}
+    for key, value in headers:
+        if key == "content-type":
+            ctype, params = _parse_ctype(value)
+            break
+    payload = msg.get_payload()
+    if isinstance(payload, list):
+        children = [_from_stdlib(c, depth + 1) for c in payload if isinstance(c, Message)] if depth < _MAX_DEPTH else []
+        return _Part(headers, b"", ctype or "multipart/mixed", params, children)
+    if isinstance(payload, str):
+        body = payload.encode("ascii", "surrogateescape") if not payload.isascii() else payload.encode("ascii")
+    elif isinstance(payload, bytes):
+        body = payload
+    else:
+        body = b""
+    return _Part(headers, body, ctype or "text/plain", params)
+
+
+def _decode_transfer(body: bytes, cte: str) -> bytes:
+    cte = (cte or "").strip().lower()
+    if cte == "base64":
+        try:
+            return binascii.a2b_base64(body)
+        except (binascii.Error, ValueError):
+            cleaned = _B64_JUNK.sub(b"", body)
+            if len(cleaned) % 4 == 1:
+                cleaned = cleaned[:-1]
+            cleaned += b"=" * (-len(cleaned) % 4)
+            try:
+                return binascii.a2b_base64(cleaned)
+            except (binascii.Error, ValueError):
+                return b""
+    if cte == "quoted-printable":
+        try:
+            return quopri.decodestring(body)
+        except Exception:
+            return body
+    return body
+
+
+def _is_attachment(part: _Part) -> bool:
+    disp = part.header("content-disposition")
+    return bool(disp) and _raw_header_str(disp).strip().lower().startswith("attachment")
+
+
+def _part_text(part: _Part) -> str:
+    data = _decode_transfer(part.body, _raw_header_str(part.header("content-transfer-encoding")))
+    text = _decode_bytes(data, part.params.get("charset"))
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
 
-def _param(part: Message, name: str) -> str:
-    try:
-        value = part.get_param(name)
-    except Exception:
-        return ""
-    if isinstance(value, tuple):
-        value = value[2] if len(value) > 2 else ""
-    return str(value or "").strip().lower()
-
-
-def _leaf(part: Message, ctype: str) -> list[tuple[str, str]]:
+def _leaf(part: _Part) -> list[tuple[str, str]]:
+    ctype = part.ctype
     if _is_attachment(part):
         return []
-    if ctype == "text/plain" or not part.get("Content-Type"):
+    if ctype == "text/plain":
         text = _part_text(part)
-        if _param(part, "format") == "flowed":
-            text = unflow(text, _param(part, "delsp") == "yes")
+        if part.params.get("format", "").lower() == "flowed":
+            text = unflow(text, part.params.get("delsp", "").lower() == "yes")
         return [("plain", text)]
     if ctype == "text/html":
         return [("html", _part_text(part))]
     if ctype.startswith("multipart/"):
-        # a multipart whose boundary could not be used: read it as text
+        # a multipart whose parts could not be found: read it as text
         text = _part_text(part)
         return [("plain", text)] if text.strip() else []
     return []
 
 
-_BOUNDARY_LINE = re.compile(rb"^--([^\s]{1,200}?)(?:--)?[ \t]*\r?$", re.M)
-
-
-def _segments(part: Message, depth: int = 0) -> list[tuple[str, str]]:
+def _segments(part: _Part, depth: int = 0) -> list[tuple[str, str]]:
     """Body segments ("plain"|"html", text) in reading order, one alternative chosen."""
-    if depth > 30:
-        return []
-    try:
-        ctype = part.get_content_type()
-    except Exception:
-        ctype = "text/plain"
-    if ctype == "message/rfc822" or ctype.startswith("message/"):
+    ctype = part.ctype
+    if depth > _MAX_DEPTH or ctype.startswith("message/"):
         return []  # an attached message is not what the person typed
-    payload = part.get_payload() if part.is_multipart() else None
-    if not isinstance(payload, list):
-        return _leaf(part, ctype)
-    children = [c for c in payload if isinstance(c, Message)]
+    children = part.children
     if not children:
-        return _leaf(part, ctype)
+        return _leaf(part)
     if ctype == "multipart/alternative":
         alts = [_segments(c, depth + 1) for c in children]
         for segs in alts:  # a plain-text alternative with content wins
@@ -538,65 +778,6 @@ def _segments(part: Message, depth: int = 0) -> list[tuple[str, str]]:
     for child in children:
         segs.extend(_segments(child, depth + 1))
     return segs
-
-
-def _repair_boundary(msg: Message, raw: bytes) -> Message | None:
-    """A multipart with a missing or wrong boundary parameter: guess it from the body and re-parse."""
-    try:
-        ctype = msg.get_content_type()
-    except Exception:
-        return None
-    if not ctype.startswith("multipart/"):
-        return None
-    payload = msg.get_payload()
-    if isinstance(payload, list) and payload:
-        return None
-    sep = raw.find(b"\n\n")
-    if sep < 0:
-        sep = raw.find(b"\r\n\r\n")
-    body = raw[sep:] if sep >= 0 else raw
-    m = _BOUNDARY_LINE.search(body)
-    if m is None:
-        return None
-    boundary = m.group(1)
-    if boundary.endswith(b"--"):
-        boundary = boundary[:-2]
-    try:
-        boundary_str = boundary.decode("ascii")
-        if '"' in boundary_str:
-            return None
-        fixed = _replace_content_type(raw, f'{ctype}; boundary="{boundary_str}"')
-        msg2 = message_from_bytes(fixed, policy=compat32)
-        payload2 = msg2.get_payload()
-        if isinstance(payload2, list) and payload2:
-            return msg2
-    except Exception:
-        return None
-    return None
-
-
-def _replace_content_type(raw: bytes, new_value: str) -> bytes:
-    sep = raw.find(b"\r\n\r\n")
-    nl = b"\r\n"
-    if sep < 0 or (0 <= raw.find(b"\n\n") < sep):
-        sep = raw.find(b"\n\n")
-        nl = b"\n"
-    if sep < 0:
-        return raw
-    head, body = raw[:sep], raw[sep:]
-    lines = head.split(nl)
-    out = []
-    skipping = False
-    for line in lines:
-        if skipping and line[:1] in (b" ", b"\t"):
-            continue
-        skipping = False
-        if line.lower().startswith(b"content-type:"):
-            out.append(b"Content-Type: " + new_value.encode("ascii", "replace"))
-            skipping = True
-            continue
-        out.append(line)
-    return nl.join(out) + body
 
 
 def _body_texts(segments: list[tuple[str, str]]) -> tuple[str, str]:
@@ -645,27 +826,16 @@ def parse_mime(raw: bytes | str) -> ParsedEmail:
 
 
 def _parse_mime(data: bytes) -> ParsedEmail:
-    if data.startswith(b"From ") and b"\n" in data[:2000]:  # mbox separator line
-        data = data.split(b"\n", 1)[1]
-    msg = message_from_bytes(data, policy=compat32)
-    if msg.is_multipart() or msg.get_content_maintype() == "multipart":
-        repaired = _repair_boundary(msg, data)
-        if repaired is not None:
-            msg = repaired
-
     try:
-        body_charset = msg.get_content_charset()
-    except Exception:
-        body_charset = None
+        root = _read_part(data)
+    except Exception:  # pragma: no cover - the reader is tolerant; stdlib as a safety net
+        root = _from_stdlib(message_from_bytes(data, policy=compat32))
+
+    body_charset = root.params.get("charset")
     headers: dict[str, str] = {}
     raw_values: dict[str, list[str]] = {}
-    try:
-        items = msg.raw_items()
-    except Exception:
-        items = []
-    for name, value in items:
-        key = str(name).strip().lower()
-        raw_values.setdefault(key, []).append(value if isinstance(value, str) else str(value))
+    for key, value in root.headers:
+        raw_values.setdefault(key, []).append(value)
         if key not in headers:
             headers[key] = _header_value(value, body_charset)
 
@@ -674,18 +844,17 @@ def _parse_mime(data: bytes) -> ParsedEmail:
         from_name, from_address = _from(raw_values["from"][0])
     recipients = []
     for key in ("to", "cc", "delivered-to", "x-original-to"):
-        recipients.extend(addr for _, addr in _addresses(raw_values.get(key, [])))
+        if key in raw_values:
+            recipients.extend(addr for _, addr in _addresses(raw_values[key]))
 
-    segments = _segments(msg)
-    text, reply_source = _body_texts(segments)
-    subject = headers.get("subject", "")
+    text, reply_source = _body_texts(_segments(root))
     reason = auto_reply_reason(headers, from_address)
     return ParsedEmail(
         message_id=_message_id(headers.get("message-id", "")),
         from_address=from_address,
         from_name=from_name,
         recipients=_dedupe(recipients),
-        subject=subject,
+        subject=headers.get("subject", ""),
         headers=headers,
         text=text,
         reply=extract_reply(reply_source),

@@ -59,6 +59,8 @@ _DATE = re.compile(
     r"|(?:" + _MONTHS + r")\w*\.?\s+\d{1,2}\b",
     re.I,
 )
+_DIGIT = re.compile(r"\d")
+_QUICK = re.compile(r"[\d@:：-]")
 _EMAIL = re.compile(r"[\w.+%'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 
 # --------------------------------------------------------------------------- attributions
@@ -282,31 +284,36 @@ def _is_quote(s: str) -> bool:
     return False
 
 
+def _has_date(s: str) -> bool:
+    return _DIGIT.search(s) is not None and _DATE.search(s) is not None
+
+
 def _attribution_text(j: str) -> bool:
     """Is ``j`` (one line, or several joined with spaces) an attribution line?"""
-    if len(j) > 1000:
-        return False
-    m = _VERB_FINAL.search(j)
+    if len(j) > 1000 or _QUICK.search(j) is None:
+        return False  # every form below needs a digit, an address, a dash or a colon
+    tail = j[-90:]
+    m = _VERB_FINAL.search(tail)
     if m:
         verb = m.group(1).lower()
-        email = _EMAIL.search(j) is not None
+        email = "@" in j and _EMAIL.search(j) is not None
         if verb in ("sent", "writes"):
             return _START_EN.match(j) is not None and email
-        if email or _DATE.search(j) or (j.lstrip(" >*").startswith("--")):
+        if email or _has_date(j) or (j.lstrip(" >*").startswith("--")):
             return True
         return False
-    if _VERB_FINAL_CJK.search(j):
-        return _EMAIL.search(j) is not None or _DATE.search(j) is not None
+    if _VERB_FINAL_CJK.search(tail):
+        return ("@" in j and _EMAIL.search(j) is not None) or _has_date(j)
     if ":" in j[-3:] or "：" in j[-3:]:
-        if _EMAIL_COLON_END.search(j) and _DATE.search(j):
+        if "@" in j and _EMAIL_COLON_END.search(tail) and _has_date(j):
             return True
-        if _VERB_MID.search(j) and _DATE.search(j):
+        if _VERB_MID.search(j) and _has_date(j):
             return True
-        if _VERB_THEN_DATE.search(j):
+        if "@" in j and _VERB_THEN_DATE.search(j):
             return True
     if _DASH_WRAPPED.match(j):
         return True
-    if _POLISH_APPLE.match(j) and _DATE.search(j):
+    if _POLISH_APPLE.match(j) and _has_date(j):
         return True
     if _ISO_GMT.match(j):
         return True
@@ -369,7 +376,7 @@ def attribution_span(keys: list[str], i: int) -> int:
     if _attribution_text(s):
         return 1
     # wrapped attribution: only starts that carry a date, an address or an open "<"
-    if not (_JOIN_START.match(s) or _EMAIL.search(s) or s.endswith("<") or _DATE.search(s[:40])):
+    if not (_JOIN_START.match(s) or ("@" in s and _EMAIL.search(s)) or s.endswith("<") or _has_date(s[:40])):
         return 0
     if _JOIN_STOP.match(s):
         return 0
