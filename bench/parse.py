@@ -43,14 +43,15 @@ def _headers(msg, sender, subject="Re: " + PROMPT, extra=None):
     return msg
 
 
-def _text(body, charset="utf-8", encoding=None, flowed=False):
+def _text(body, charset="utf-8", encoding=None, flowed=False, delsp=False):
     cs = Charset(charset)
     if encoding is not None:
         cs.body_encoding = encoding
     part = MIMEText(body, "plain", cs)
     if flowed:
         part.set_param("format", "flowed")
-        part.set_param("delsp", "yes")
+        if delsp:
+            part.set_param("delsp", "yes")
     return part
 
 
@@ -128,7 +129,10 @@ def outlook_desktop():
 
 
 def iphone():
-    text = f"Wrote the onboarding doc \n\nSent from my iPhone\n\n> On Jan 2, 2023, at 6:00 PM, {BOT} wrote:\n> \n> {PROMPT}\n"
+    text = (
+        "Wrote the onboarding doc and recorded  \nthe walkthrough video\n\nSent from my iPhone\n\n"
+        f"> On Jan 2, 2023, at 6:00 PM, {BOT} wrote:\n> \n> {PROMPT}\n"
+    )
     html = (
         '<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head>'
         '<body dir="auto">Wrote the onboarding doc<br><br><div dir="ltr">Sent from my iPhone</div>'
@@ -136,7 +140,7 @@ def iphone():
         "reply+x7kq2m9p4t@in.donebot.example&gt; wrote:<br><br></blockquote></div>"
         '<blockquote type="cite"><div dir="ltr">' + PROMPT + "</div></blockquote></body></html>"
     )
-    return _headers(_alt(_text(text, encoding=QP), _html(html)), "Cleo <cleo@icloud.com>")
+    return _headers(_alt(_text(text, encoding=QP, flowed=True, delsp=True), _html(html)), "Cleo <cleo@icloud.com>")
 
 
 def apple_mail_html_only():

@@ -7,7 +7,9 @@ from bot.runtime import build_runtime
 from bot.web import csrf
 from bot.web.dev import make_dev_blueprint
 from bot.web.pages import make_pages_blueprint
+from channels.email import events as email_events
 from channels.email import inbound as email_inbound
+from channels.email import unsubscribe as email_unsubscribe
 from core.db import db
 from core.models import utcnow
 
@@ -50,6 +52,8 @@ def create_app(settings, runtime=None):
         email_inbound.make_blueprint(settings, enqueue=lambda message_id: runtime.tasks.process_inbound(message_id),
                                      clock=utcnow)
     )
+    app.register_blueprint(email_events.make_blueprint(settings))
+    app.register_blueprint(email_unsubscribe.make_blueprint(settings))
     if settings.uses_outbox:
         app.register_blueprint(make_dev_blueprint(settings))
     return app

@@ -13,6 +13,7 @@ from core import channels, ledger, tokens
 from core.channels import DeliveryError, Outgoing
 from core.db import db
 from core.digest import build_digest, morning_period
+from core.email_status import set_email_status
 from core.models import Delivery, InboundMessage, Membership, Reply, Team, User
 from core.replies import open_goals
 from core.schedule import DEFAULT_GRACE, Rule, local_date_of, next_occurrence
@@ -162,8 +163,9 @@ def _record_batch_error(ids, error, token, now, report):
     elif error.permanent:
         report.failed += ledger.mark_failed(ids, token, now, error)
         if error.address_status:
-            users = Membership.select(Membership.user).join(Delivery).where(Delivery.id.in_(ids))
-            User.update(email_status=error.address_status).where(User.id.in_(users)).execute()
+            users = User.select().join(Membership).join(Delivery).where(Delivery.id.in_(ids)).distinct()
+            for user in users:
+                set_email_status(user, error.address_status)
     else:
         attempts = max((d.attempts for d in Delivery.select(Delivery.attempts).where(Delivery.id.in_(ids))), default=1)
         delay = ledger.backoff(attempts, error.retry_after)

@@ -5,14 +5,14 @@ Receiving is separate from parsing: the view never parses, so a parser bug can
 never lose a reply; the stored payload can be processed again.
 """
 import datetime
-import hmac
 import json
 import logging
 import re
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from peewee import IntegrityError
 
+from channels.email.auth import authorized, read_body, unauthorized
 from core import tokens
 from core.db import db
 from core.models import InboundMessage, Membership
@@ -64,33 +64,17 @@ def store(payload_text, message_id, now):
                                   InboundMessage.provider_message_id == message_id), False
 
 
-def _authorized(settings):
-    if not settings.inbound_user:
-        return True  # development without credentials; production refuses to start like this
-    auth = request.authorization
-    if auth is None or auth.type != "basic":
-        return False
-    user_ok = hmac.compare_digest((auth.username or "").encode(), settings.inbound_user.encode())
-    password_ok = hmac.compare_digest((auth.password or "").encode(), settings.inbound_password.encode())
-    return user_ok and password_ok
-
-
 def make_blueprint(settings, enqueue, clock):
     """The inbound webhook. `enqueue(message_id)` queues processing; `clock()` is naive-UTC now."""
     blueprint = Blueprint("email_inbound", __name__)
 
     @blueprint.post("/webhooks/postmark/inbound")
     def postmark_inbound():
-        if not _authorized(settings):
-            response = jsonify(error="authentication required")
-            response.status_code = 401
-            response.headers["WWW-Authenticate"] = 'Basic realm="donebot inbound"'
-            return response
-        if request.content_length is not None and request.content_length > settings.max_inbound_bytes:
-            return jsonify(error=f"body larger than {settings.max_inbound_bytes} bytes"), 413
-        body = request.get_data(cache=False)
-        if len(body) > settings.max_inbound_bytes:
-            return jsonify(error=f"body larger than {settings.max_inbound_bytes} bytes"), 413
+        if not authorized(settings):
+            return unauthorized()
+        body, refusal = read_body(settings)
+        if refusal:
+            return refusal
         try:
             text = body.decode("utf-8")
             _payload, message_id = check_payload(text)

@@ -33,16 +33,18 @@ def subject_for(item):
     return one_line(f"donebot: {item.kind}")
 
 
-def render(item, settings_url):
+def render(item, settings_url, unsubscribe_url=""):
     """-> (subject, text body, html body) for one Outgoing item."""
     env = environment()
-    context = {"name": item.name, "team_name": item.team_name, "settings_url": settings_url, **item.context}
+    context = {"name": item.name, "team_name": item.team_name, "settings_url": settings_url,
+               "unsubscribe_url": unsubscribe_url, **item.context}
     context.setdefault("open_goals", [])
     text = env.get_template(f"{item.kind}.txt").render(context)
     html = env.get_template(f"{item.kind}.html").render(context)
     return subject_for(item), text, html
 
 
-def render_digest_text(digest, settings_url):
+def render_digest_text(digest, settings_url, unsubscribe_url=""):
     """The digest as the plain-text part of the email (also what `donebot digest` prints)."""
-    return environment().get_template("digest.txt").render(digest=digest, settings_url=settings_url)
+    return environment().get_template("digest.txt").render(digest=digest, settings_url=settings_url,
+                                                            unsubscribe_url=unsubscribe_url)
