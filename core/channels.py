@@ -83,7 +83,8 @@ def available():
 
 
 def register_inbound(provider, process):
-    """`process(inbound_message_id, now)` turns a stored inbound message into entries."""
+    """`process(inbound_message_id, now)` turns a stored inbound message into entries. It returns an
+    object with `state` and `queued` ({channel: [delivery ids]} it planned, e.g. a receipt)."""
     _inbound[provider] = process
 
 

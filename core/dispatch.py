@@ -14,8 +14,8 @@ from core.channels import DeliveryError, Outgoing
 from core.db import db
 from core.digest import build_digest, morning_period
 from core.email_status import set_email_status
-from core.models import Delivery, InboundMessage, Membership, Reply, Team, User
-from core.replies import open_goals
+from core.models import Delivery, Entry, InboundMessage, Membership, Reply, Team, User
+from core.replies import open_goals, summarize
 from core.schedule import DEFAULT_GRACE, Rule, local_date_of, next_occurrence
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,16 @@ def _plan_batch(due, kind, column, now, grace):
         for batch in chunked(ids, ledger.CHUNK):
             Membership.update({column: new_value}).where(Membership.id.in_(batch), column <= now).execute()
     return queued
+
+
+def plan_receipt(membership, local_date, now):
+    """After a reply, a short "3 done, 1 goal" back to the person, if their settings ask for it.
+    One per member and day (the ledger's key); it lists everything recorded that day when sent."""
+    if not membership.receipts:
+        return {}
+    channel = channel_for(membership, membership.user)
+    return ledger.plan([{"membership": membership.id, "kind": "receipt", "channel": channel,
+                         "local_date": local_date}], now)
 
 
 @dataclass
@@ -202,6 +212,14 @@ def _prepare(rows, now, secret_key, grace):
         context = {}
         if d.kind == "prompt":
             context["open_goals"] = [g.text for g in goals_by_member[d.membership_id]]
+        elif d.kind == "receipt":
+            entries = list(Entry.select().where(Entry.membership == d.membership_id, Entry.local_date == d.local_date)
+                           .order_by(Entry.id))
+            if not entries:
+                skips["nothing recorded that day"].append(d.id)
+                continue
+            context["entries"] = entries
+            context["summary"] = summarize(entries)
         elif d.kind == "digest":
             start, end = morning_period(d.local_date, member.workdays)
             key = (team.id, d.local_date, start, end)

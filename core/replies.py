@@ -20,13 +20,17 @@ class RecordedReply:
     closed_goals: list = field(default_factory=list)
 
     def summary(self):
-        """'3 done, 1 goal, 1 blocker' for receipts and confirmations."""
-        counts = {}
-        for entry in self.entries:
-            counts[entry.kind] = counts.get(entry.kind, 0) + 1
-        names = {"done": ("done", "done"), "goal": ("goal", "goals"), "blocker": ("blocker", "blockers")}
-        parts = [f"{counts[k]} {names[k][counts[k] != 1]}" for k in ("done", "goal", "blocker") if k in counts]
-        return ", ".join(parts) or "nothing"
+        return summarize(self.entries)
+
+
+def summarize(entries):
+    """'3 done, 1 goal, 1 blocker' for receipts and confirmations."""
+    counts = {}
+    for entry in entries:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    names = {"done": ("done", "done"), "goal": ("goal", "goals"), "blocker": ("blocker", "blockers")}
+    parts = [f"{counts[k]} {names[k][counts[k] != 1]}" for k in ("done", "goal", "blocker") if k in counts]
+    return ", ".join(parts) or "nothing"
 
 
 def _existing(source, source_ref):

@@ -73,7 +73,9 @@ def register(huey, settings):
 
     @huey.task(retries=3, retry_delay=10)
     def process_inbound(message_id, provider="postmark"):
-        channels.inbound_processor(provider)(message_id, utcnow())
+        result = channels.inbound_processor(provider)(message_id, utcnow())
+        enqueue_deliveries(getattr(result, "queued", None) or {})  # e.g. a receipt
+        return getattr(result, "state", None)
 
     @huey.periodic_task(crontab(minute="*/5"), retries=0)
     def reap():

@@ -104,8 +104,21 @@ def with_settings(settings, **changes):
     return dataclasses.replace(settings, **changes)
 
 
-def utc(*args):
-    return datetime.datetime(*args)
+def coming(isoweekday, at_least_days=2):
+    """The next date with this ISO weekday, at least `at_least_days` after today (UTC).
+
+    Tests that send a reply through the worker, which reads the real clock, use dates near
+    today, so a reply token never looks expired however far in the future the suite runs."""
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    day = today + datetime.timedelta(days=at_least_days)
+    return day + datetime.timedelta(days=(isoweekday - day.isoweekday()) % 7)
+
+
+def wall(day, hhmm, tz):
+    """Naive UTC instant of a local wall-clock time."""
+    from core.schedule import local_instant, parse_hhmm
+
+    return local_instant(day, parse_hhmm(hhmm), tz)
 
 
 def pytest_sessionfinish(session, exitstatus):

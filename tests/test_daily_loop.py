@@ -11,11 +11,24 @@ from core import dispatch
 from core.digest import morning_digest
 from core.models import Delivery, Entry, InboundMessage, Membership, OutboxMessage
 from core.teams import add_member, create_team
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, coming, wall
 
-DT = datetime.datetime
 GRACE = datetime.timedelta(hours=2)
-FRIDAY = datetime.date(2026, 12, 4)
+FRIDAY = coming(5)
+SATURDAY = FRIDAY + datetime.timedelta(days=1)
+MONDAY = FRIDAY + datetime.timedelta(days=3)
+
+
+def london(day, hhmm):
+    return wall(day, hhmm, "Europe/London")
+
+
+def ny(day, hhmm):
+    return wall(day, hhmm, "America/New_York")
+
+
+def utc(day, hour):
+    return datetime.datetime.combine(day, datetime.time(hour))
 
 
 def tick(now):
@@ -32,7 +45,7 @@ def csrf(client, path="/dev/outbox"):
 @pytest.fixture
 def team(runtime):
     team = create_team("Loop team", slug="loop")
-    seeded = DT(2026, 12, 4, 12, 0)  # Friday noon UTC
+    seeded = utc(FRIDAY, 12)  # Friday noon UTC
     add_member(team, "lena@example.com", seeded, name="Lena", tz="Europe/London", prompt_at="17:00")
     add_member(team, "nate@example.com", seeded, name="Nate", tz="America/New_York", prompt_at="17:00")
     add_member(team, "quiet@example.com", seeded, name="Quinn", tz="Europe/London", prompt_at="18:00")
@@ -52,8 +65,8 @@ def reply_payload(message, text, message_id=None):
 
 
 def test_prompt_reply_digest(team, client):
-    # Friday 17:00 London: Lena's prompt, nobody else's.
-    tick(DT(2026, 12, 4, 17, 0))
+    # Friday 17:00 in London: Lena's prompt, nobody else's.
+    tick(london(FRIDAY, "17:00"))
     [lena_prompt] = OutboxMessage.select()
     assert "lena@example.com" in lena_prompt.to
     assert lena_prompt.reply_to.endswith("@in.donebot.test>") and "reply+" in lena_prompt.reply_to
@@ -77,8 +90,8 @@ def test_prompt_reply_digest(team, client):
     # the quoted prompt below the reply did not become entries
     assert not any("What'd you get done" in e.text for e in lena_entries)
 
-    # Friday 22:00 UTC = 17:00 New York: Nate's prompt; he replies by email.
-    tick(DT(2026, 12, 4, 22, 0))
+    # 17:00 in New York: Nate's prompt; he replies by email.
+    tick(ny(FRIDAY, "17:00"))
     nate_prompt = OutboxMessage.select().where(OutboxMessage.to.contains("nate@")).get()
     assert "upgrade notes" not in nate_prompt.text_body  # Lena's goals are hers
     body = ("Fixed the flaky login test #ci\n\nOn Fri, Dec 4, 2026 at 5:00 PM donebot wrote:\n"
@@ -90,38 +103,39 @@ def test_prompt_reply_digest(team, client):
 
     # The weekend: nothing is due.
     for saturday_hour in range(0, 24, 3):
-        tick(DT(2026, 12, 5, saturday_hour, 0))
+        tick(utc(SATURDAY, saturday_hour))
     assert Delivery.select().where(Delivery.kind == "prompt", Delivery.local_date > FRIDAY).count() == 0
 
-    # Monday 09:00 London: Lena's and Quinn's digests cover Friday.
-    tick(DT(2026, 12, 7, 9, 0))
+    # Monday 09:00 in London: Lena's and Quinn's digests cover Friday.
+    tick(london(MONDAY, "09:00"))
     digests = list(OutboxMessage.select().where(OutboxMessage.tag == "digest").order_by(OutboxMessage.id))
     assert sorted(d.to for d in digests) == ['Lena <lena@example.com>', 'Quinn <quiet@example.com>']
     text = digests[0].text_body
     for expected in ("shipped the importer #backend", "write the upgrade notes", "waiting on @nate for keys",
                      "Fixed the flaky login test #ci", "Didn't post: Quinn"):
         assert expected in text
-    assert "Friday, December 4 – Sunday, December 6" in text
+    sunday = MONDAY - datetime.timedelta(days=1)
+    assert f"{FRIDAY.strftime('%A, %B %-d')} – {sunday.strftime('%A, %B %-d')}" in text
     assert "shipped the importer #backend" in digests[0].html_body
 
     # `donebot digest` prints the same text.
-    printed = render_digest_text(morning_digest(team, datetime.date(2026, 12, 7)), "http://donebot.test/settings")
+    printed = render_digest_text(morning_digest(team, MONDAY), "http://donebot.test/settings")
     personal = [line for line in text.splitlines() if line.startswith("Unsubscribe: http://donebot.test/unsubscribe/")]
     assert len(personal) == 1  # the only line that differs: each recipient's own unsubscribe link
     assert printed.splitlines() == [line for line in text.splitlines() if line not in personal]
 
-    # 14:00 UTC: Nate's digest; no duplicates for anyone.
-    tick(DT(2026, 12, 7, 14, 0))
-    tick(DT(2026, 12, 7, 14, 0))
+    # 09:00 in New York: Nate's digest; no duplicates for anyone.
+    tick(ny(MONDAY, "09:00"))
+    tick(ny(MONDAY, "09:00"))
     assert OutboxMessage.select().where(OutboxMessage.tag == "digest").count() == 3
 
 
 def test_a_goal_closed_by_a_later_reply(team, client):
-    tick(DT(2026, 12, 4, 17, 0))
+    tick(london(FRIDAY, "17:00"))
     friday = OutboxMessage.get()
     client.post("/webhooks/postmark/inbound", data=json.dumps(reply_payload(friday, "[ ] write the upgrade notes")),
                 content_type="application/json")
-    tick(DT(2026, 12, 7, 17, 0))
+    tick(london(MONDAY, "17:00"))
     monday = OutboxMessage.select().where(OutboxMessage.tag == "prompt").order_by(OutboxMessage.id.desc()).get()
     assert "write the upgrade notes" in monday.text_body  # open goals are listed in the prompt
     client.post("/webhooks/postmark/inbound",
@@ -129,57 +143,57 @@ def test_a_goal_closed_by_a_later_reply(team, client):
                 content_type="application/json")
     goal = Entry.get(Entry.kind == "goal")
     assert goal.completed_at is not None
-    assert Entry.get(Entry.kind == "done").local_date == datetime.date(2026, 12, 7)
+    assert Entry.get(Entry.kind == "done").local_date == MONDAY
 
 
 def test_paused_members_and_suppressed_addresses_are_skipped(team):
     lena = Membership.select().join(Membership.user.rel_model).where(
         Membership.user.rel_model.email == "lena@example.com").get()
-    lena.paused_until = datetime.date(2026, 12, 4)
+    lena.paused_until = FRIDAY
     lena.save()  # paused after next_prompt_at was computed: the plan still skips it
-    tick(DT(2026, 12, 4, 17, 0))
+    tick(london(FRIDAY, "17:00"))
     assert Delivery.get().state == "skipped" and "paused" in Delivery.get().last_error
     assert OutboxMessage.select().count() == 0
-    dispatch.refresh_schedule(lena, DT(2026, 12, 4, 18, 0))
-    assert lena.next_prompt_at == DT(2026, 12, 7, 17, 0)  # Monday
+    dispatch.refresh_schedule(lena, london(FRIDAY, "18:00"))
+    assert lena.next_prompt_at == london(MONDAY, "17:00")  # Monday
 
     nate = Membership.select().join(Membership.user.rel_model).where(
         Membership.user.rel_model.email == "nate@example.com").get()
     nate.user.email_status = "bounced"
     nate.user.save()
-    tick(DT(2026, 12, 4, 22, 0))
+    tick(ny(FRIDAY, "17:00"))
     skipped = Delivery.get(Delivery.membership == nate, Delivery.kind == "prompt")
     assert skipped.state == "skipped" and skipped.last_error == "email bounced"
     assert OutboxMessage.select().count() == 0
 
 
 def test_downtime_longer_than_the_grace_period_skips_instead_of_sending_late(team):
-    # The scheduler was down from Friday 16:00 to 23:30 UTC.
-    tick(DT(2026, 12, 4, 23, 30))
+    # The scheduler was down from before Lena's 17:00 (London) until 18:30 in New York.
+    tick(ny(FRIDAY, "18:30"))
     lena = Delivery.select().join(Membership).where(Delivery.kind == "prompt").order_by(Delivery.id)
     states = {d.membership.user.email: (d.state, d.last_error or "") for d in lena}
     assert states["lena@example.com"][0] == "skipped" and "grace" in states["lena@example.com"][1]
-    assert states["nate@example.com"][0] == "sent"  # 22:00 UTC is within the grace period
+    assert states["nate@example.com"][0] == "sent"  # 17:00 in New York is within the grace period
     # and the next prompt is Monday's, not a burst of missed ones
-    assert Membership.select().where(Membership.next_prompt_at <= DT(2026, 12, 5, 0, 0)).count() == 0
+    assert Membership.select().where(Membership.next_prompt_at <= utc(SATURDAY, 0)).count() == 0
 
 
 def test_no_prompt_when_the_member_already_answered_today(team, client):
-    tick(DT(2026, 12, 4, 17, 0))
+    tick(london(FRIDAY, "17:00"))
     friday = OutboxMessage.get()
     client.post("/webhooks/postmark/inbound", data=json.dumps(reply_payload(friday, "did it")),
                 content_type="application/json")
     # Somebody re-plans Friday's prompt for Lena (e.g. a second channel): it is skipped.
     lena = Membership.get_by_id(Entry.get().membership_id)
     Delivery.delete().execute()
-    lena.next_prompt_at = DT(2026, 12, 4, 17, 30)
+    lena.next_prompt_at = london(FRIDAY, "17:30")
     lena.save()
-    tick(DT(2026, 12, 4, 17, 30))
+    tick(london(FRIDAY, "17:30"))
     assert Delivery.get().state == "skipped" and Delivery.get().last_error == "already answered today"
 
 
 def test_forged_and_unknown_tokens_are_rejected_and_recorded(team, client):
-    tick(DT(2026, 12, 4, 17, 0))
+    tick(london(FRIDAY, "17:00"))
     prompt = OutboxMessage.get()
     payload = reply_payload(prompt, "sneaky entry")
     forged = payload["MailboxHash"][:-1] + ("a" if payload["MailboxHash"][-1] != "a" else "b")
@@ -200,7 +214,7 @@ def test_forged_and_unknown_tokens_are_rejected_and_recorded(team, client):
 
 
 def test_auto_replies_never_become_entries(team, client):
-    tick(DT(2026, 12, 4, 17, 0))
+    tick(london(FRIDAY, "17:00"))
     payload = reply_payload(OutboxMessage.get(), "I am out of the office until Monday.")
     payload["Headers"].append({"Name": "Auto-Submitted", "Value": "auto-replied"})
     client.post("/webhooks/postmark/inbound", data=json.dumps(payload), content_type="application/json")
@@ -211,10 +225,39 @@ def test_auto_replies_never_become_entries(team, client):
 
 
 def test_the_same_email_posted_twice_records_once(team, client):
-    tick(DT(2026, 12, 4, 17, 0))
+    tick(london(FRIDAY, "17:00"))
     payload = json.dumps(reply_payload(OutboxMessage.get(), "- one\n- two", message_id="same-id"))
     for _ in range(3):
         assert client.post("/webhooks/postmark/inbound", data=payload,
                            content_type="application/json").status_code == 200
     assert InboundMessage.select().count() == 1
     assert Entry.select().count() == 2
+
+
+def test_a_receipt_goes_back_when_the_member_asks_for_one(team, client):
+    Membership.update(receipts=True).execute()
+    tick(london(FRIDAY, "17:00"))
+    prompt = OutboxMessage.get()
+    client.post("/webhooks/postmark/inbound", data=json.dumps(reply_payload(prompt, "- one\n[ ] two")),
+                content_type="application/json")
+    receipt = OutboxMessage.get(OutboxMessage.tag == "receipt")
+    assert receipt.subject.endswith(": 1 done, 1 goal") and receipt.to == prompt.to
+    assert "reply+" in receipt.reply_to  # replying to the receipt adds more
+    assert "- one" in receipt.text_body and "[ ] two" in receipt.text_body
+
+    # an auto-reply gets nothing back; a second reply the same day is recorded, one receipt a day
+    auto = reply_payload(prompt, "Out of office")
+    auto["Headers"].append({"Name": "X-Autoreply", "Value": "yes"})
+    client.post("/webhooks/postmark/inbound", data=json.dumps(auto), content_type="application/json")
+    client.post("/webhooks/postmark/inbound", data=json.dumps(reply_payload(prompt, "- three")),
+                content_type="application/json")
+    assert Entry.select().count() == 3
+    assert OutboxMessage.select().where(OutboxMessage.tag == "receipt").count() == 1
+
+
+def test_no_receipt_unless_asked(team, client):
+    tick(london(FRIDAY, "17:00"))
+    client.post("/webhooks/postmark/inbound", data=json.dumps(reply_payload(OutboxMessage.get(), "- one")),
+                content_type="application/json")
+    assert Entry.select().count() == 1
+    assert OutboxMessage.select().where(OutboxMessage.tag == "receipt").count() == 0

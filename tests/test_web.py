@@ -7,7 +7,7 @@ import pytest
 from core import dispatch
 from core.models import Entry, InboundMessage, OutboxMessage
 from core.teams import add_member, create_team
-from tests.conftest import TEST_SECRET, with_settings
+from tests.conftest import TEST_SECRET, coming, with_settings
 
 DT = datetime.datetime
 
@@ -19,8 +19,10 @@ def csrf(client):
 @pytest.fixture
 def prompt(runtime):
     team = create_team("Web team", slug="web")
-    add_member(team, "wen@example.com", DT(2026, 12, 1, 0, 0), name="Wen <b>", tz="UTC", prompt_at="17:00")
-    now = DT(2026, 12, 1, 17, 0)
+    day = coming(2)  # near today: the reply is processed with the real clock
+    add_member(team, "wen@example.com", DT.combine(day, datetime.time(0)), name="Wen <b>", tz="UTC",
+               prompt_at="17:00")
+    now = DT.combine(day, datetime.time(17))
     for channel_name, ids in dispatch.plan_due(now, datetime.timedelta(hours=2)).items():
         dispatch.deliver(channel_name, ids, now, TEST_SECRET)
     return OutboxMessage.get()

@@ -8,6 +8,7 @@ import datetime
 import json
 import logging
 import re
+from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, jsonify
 from peewee import IntegrityError
@@ -15,6 +16,7 @@ from peewee import IntegrityError
 from channels.email.auth import authorized, read_body, unauthorized
 from core import tokens
 from core.db import db
+from core.dispatch import plan_receipt
 from core.models import InboundMessage, Membership
 from core.replies import EmptyReply, record_reply
 
@@ -23,6 +25,12 @@ log = logging.getLogger(__name__)
 PROVIDER = "postmark"
 TOKEN_MAX_AGE = datetime.timedelta(days=30)
 _REPLY_LOCAL_PART = re.compile(r"(?:^|[\s<,\"])reply\+([a-z2-7]{26})@", re.IGNORECASE)
+
+
+@dataclass
+class InboundResult:
+    state: str  # processed, rejected, auto_reply, failed (or the state it already had)
+    queued: dict = field(default_factory=dict)  # deliveries planned (a receipt), for the task to enqueue
 
 
 class BadPayload(ValueError):
@@ -113,14 +121,14 @@ def _finish(message, state, now, error=None, **fields):
     InboundMessage.update(state=state, error=error, processed_at=now, **fields).where(
         InboundMessage.id == message.id, InboundMessage.state == "received"
     ).execute()
-    return state
+    return InboundResult(state)
 
 
 def process(message_id, now, secret_key):
-    """Turn one stored inbound email into entries. Safe to run twice. Returns the final state."""
+    """Turn one stored inbound email into entries. Safe to run twice. -> InboundResult."""
     message = InboundMessage.get_or_none(InboundMessage.id == message_id)
     if message is None or message.state != "received":
-        return message.state if message else None
+        return InboundResult(message.state if message else "missing")
     from channels.email.parse import parse_postmark  # the worker parses; the web view never does
 
     try:
@@ -148,5 +156,8 @@ def process(message_id, now, secret_key):
     except EmptyReply:
         return _finish(message, "rejected", now, "the reply has no text above the quoted message",
                        membership=membership)
-    return _finish(message, "processed", now, None, membership=membership, reply=recorded.reply,
-                   entry_count=len(recorded.entries))
+    result = _finish(message, "processed", now, None, membership=membership, reply=recorded.reply,
+                     entry_count=len(recorded.entries))
+    if recorded.created:
+        result.queued = plan_receipt(membership, local_date, now)
+    return result

@@ -25,7 +25,7 @@ def build_message(item, settings):
         "MessageStream": settings.postmark_message_stream,
         "Headers": list_unsubscribe_headers(settings, item.user_id),
     }
-    if item.kind == "prompt" and item.reply_token:
+    if item.kind in ("prompt", "receipt") and item.reply_token:  # replying adds more entries
         from_name = parseaddr(settings.from_email)[0] or "donebot"
         message["ReplyTo"] = formataddr((from_name, reply_address(item.reply_token, settings.inbound_domain)))
     return message

@@ -131,7 +131,7 @@ def _decode_bytes(data: bytes, charset: str | None = None) -> str:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
-    if codec:
+    if codec and codec != "ascii":
         # mostly right in the declared charset: keep it, replacing the odd byte
         try:
             text = data.decode(codec, "replace")
@@ -152,7 +152,6 @@ def _decode_bytes(data: bytes, charset: str | None = None) -> str:
 # --------------------------------------------------------------------------- headers
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?\s]*)\?=")
-_EW_GAP = re.compile(r"\s+")
 _QP_HEADER = re.compile(rb"=([0-9A-Fa-f]{2})")
 _CRLF = re.compile(r"\r\n|\r|\n")
 
@@ -452,7 +451,7 @@ def unflow(text: str, delsp: bool = False) -> str:
         body = line[depth:]
         if body.startswith(" "):
             body = body[1:]  # space-stuffing (or the space after quote markers)
-        if para and depth != para_depth:
+        if para and (depth != para_depth or body == _FLOWED_SIG):
             out.append(_flowed_line(para_depth, "".join(para)))
             para = []
         flowed = body.endswith(" ") and body != _FLOWED_SIG
@@ -588,6 +587,10 @@ def _split_head(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
         if hm is None:
             if idx == 0 and line.startswith("From "):
                 continue  # mbox separator
+            if m is not None and (
+                not any(ch.isalnum() for ch in line) or (idx + 1 < len(lines) and _HEADER_NAME.match(lines[idx + 1]))
+            ):
+                continue  # a junk line among the headers
             # not a header: the body starts here (missing blank line)
             rest = "\n".join(lines[idx:]).encode("ascii", "surrogateescape")
             body = rest + (b"\n\n" + body if m is not None else b"")

@@ -30,6 +30,8 @@ def subject_for(item):
         return f"What'd you get done today? ({item.local_date.strftime('%a, %b %-d')})"
     if item.kind == "digest":
         return one_line(f"{item.team_name} digest: {item.context['digest'].period_label}")
+    if item.kind == "receipt":
+        return f"Recorded for {item.local_date.strftime('%a, %b %-d')}: {item.context['summary']}"
     return one_line(f"donebot: {item.kind}")
 
 

@@ -123,10 +123,10 @@ def test_attribution_then_unquoted_history_is_cut(name):
 @pytest.mark.parametrize(
     "attribution",
     [
-        f"On Mon, Jan 2, 2023 at 10:00 AM donebot <\nreply+abc@in.example.com> wrote:",
+        "On Mon, Jan 2, 2023 at 10:00 AM donebot <\nreply+abc@in.example.com> wrote:",
         f"On Mon, Jan 2, 2023 at 10:00 AM {BOT}\nwrote:",
         "Le 2 janv. 2023 à 10:00, \"donebot\"\n<reply+abc@in.example.com>\na écrit :",
-        f"Op 2 jan. 2023 10:00 schreef \"donebot\" <reply+abc@in.example.com> het\nvolgende geschreven:",
+        "Op 2 jan. 2023 10:00 schreef \"donebot\" <reply+abc@in.example.com> het\nvolgende geschreven:",
         "W dniu 2 stycznia 2023 10:00 użytkownik donebot <reply+abc@in.example.com>\nnapisał:",
         "donebot <reply+abc@in.example.com> schrieb am Mo., 2.\nJan. 2023 um 10:00 Uhr:",
         "02.01.2023 10:00 пользователь \"donebot\" <\nreply+abc@in.example.com> написал:",
@@ -280,7 +280,7 @@ def test_interleaved_reply_keeps_answers():
 
 
 def test_signature_below_quote_is_kept_when_it_is_a_sign_off():
-    body = f"Test reply\n\nOn 04/19/2011 07:10 AM, Roman wrote:\n\n> Test\n\nRegards, Roman"
+    body = "Test reply\n\nOn 04/19/2011 07:10 AM, Roman wrote:\n\n> Test\n\nRegards, Roman"
     assert extract_reply(body) == "Test reply\n\nRegards, Roman"
 
 
