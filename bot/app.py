@@ -49,8 +49,7 @@ def create_app(settings, runtime=None):
     csrf.init_app(app)
     app.register_blueprint(make_pages_blueprint(settings))
     app.register_blueprint(
-        email_inbound.make_blueprint(settings, enqueue=lambda message_id: runtime.tasks.process_inbound(message_id),
-                                     clock=utcnow)
+        email_inbound.make_blueprint(settings, enqueue=runtime.tasks.process_inbound, clock=utcnow)
     )
     app.register_blueprint(email_events.make_blueprint(settings))
     app.register_blueprint(email_unsubscribe.make_blueprint(settings))

@@ -187,6 +187,19 @@ def cmd_parse_email(args):
     return status
 
 
+def cmd_email_status(args):
+    from core.email_status import not_receiving
+    from core.teams import find_team
+
+    _runtime()
+    team = find_team(args.team) if args.team else None
+    people = not_receiving(team)
+    if not people:
+        print("everyone is receiving email")
+    for user, slugs in people:
+        print(f"{user.email:32} {user.email_status:13} {', '.join(slugs)}")
+
+
 def cmd_reap(args):
     runtime = _runtime()
     report = runtime.tasks.reap.call_local()
@@ -248,6 +261,10 @@ def build_parser():
     p = sub.add_parser("parse-email", help="show what donebot reads from email files (.eml, Postmark .json, text)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_parse_email)
+
+    p = sub.add_parser("email-status", help="who is not receiving email (bounced, complained, unsubscribed)")
+    p.add_argument("--team", help="only this team (slug or name)")
+    p.set_defaults(func=cmd_email_status)
 
     p = sub.add_parser("reap", help="re-queue what lost tasks and crashed workers left behind")
     p.set_defaults(func=cmd_reap)

@@ -33,9 +33,11 @@ def register_channels(settings):
     """Fill core's registry with the channels these settings configure."""
     channels.clear()
     channels.register(EmailChannel(settings, email_sender(settings)))
-    channels.register_inbound(
-        email_inbound.PROVIDER, lambda message_id, now: email_inbound.process(message_id, now, settings.secret_key)
-    )
+    def process_email(message_id, now):
+        return email_inbound.process(message_id, now, settings.secret_key)
+
+    for provider in (email_inbound.PROVIDER, email_inbound.MIME_PROVIDER):
+        channels.register_inbound(provider, process_email)
 
 
 def build_runtime(settings):

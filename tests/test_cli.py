@@ -128,3 +128,15 @@ def test_production_without_secret_key_refuses_to_start(tmp_path):
                             cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_email_status_lists_who_is_not_receiving_mail(env, capsys):
+    from core.email_status import set_email_status
+
+    run(capsys, "teams", "add", "T", "--slug", "t")
+    run(capsys, "users", "add", "ok@example.com", "--team", "t")
+    run(capsys, "users", "add", "gone@example.com", "--team", "t")
+    assert run(capsys, "email-status")[1].strip() == "everyone is receiving email"
+    set_email_status(User.get(User.email == "gone@example.com"), "bounced")
+    code, out, _ = run(capsys, "email-status", "--team", "t")
+    assert code == 0 and "gone@example.com" in out and "bounced" in out and "ok@example.com" not in out

@@ -60,7 +60,7 @@ def reply_payload(message, text, message_id=None):
         "From": "someone@example.com", "FromFull": {"Email": "someone@example.com", "Name": "", "MailboxHash": ""},
         "To": reply_to, "ToFull": [{"Email": reply_to, "Name": "", "MailboxHash": token}],
         "MailboxHash": token, "MessageID": message_id or str(uuid.uuid4()), "Subject": "Re: " + message.subject,
-        "TextBody": text, "HtmlBody": "", "Headers": [{"Name": "Message-ID", "Value": "<x@mail.example.com>"}],
+        "TextBody": text, "HtmlBody": "", "Headers": [{"Name": "Message-ID", "Value": f"<{uuid.uuid4()}@mail.example.com>"}],
     }
 
 
@@ -227,11 +227,18 @@ def test_auto_replies_never_become_entries(team, client):
 def test_the_same_email_posted_twice_records_once(team, client):
     tick(london(FRIDAY, "17:00"))
     payload = json.dumps(reply_payload(OutboxMessage.get(), "- one\n- two", message_id="same-id"))
+    # also the same mail arriving with another Postmark MessageID (e.g. through a second route)
+    twin = json.loads(payload)
+    twin["MessageID"] = "another-id"
     for _ in range(3):
         assert client.post("/webhooks/postmark/inbound", data=payload,
                            content_type="application/json").status_code == 200
     assert InboundMessage.select().count() == 1
     assert Entry.select().count() == 2
+    assert client.post("/webhooks/postmark/inbound", data=json.dumps(twin),
+                       content_type="application/json").status_code == 200
+    assert InboundMessage.select().count() == 2
+    assert Entry.select().count() == 2  # the email's own Message-ID makes it count once
 
 
 def test_a_receipt_goes_back_when_the_member_asks_for_one(team, client):

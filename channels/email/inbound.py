@@ -4,7 +4,9 @@
 Receiving is separate from parsing: the view never parses, so a parser bug can
 never lose a reply; the stored payload can be processed again.
 """
+import base64
 import datetime
+import hashlib
 import json
 import logging
 import re
@@ -23,6 +25,7 @@ from core.replies import EmptyReply, record_reply
 log = logging.getLogger(__name__)
 
 PROVIDER = "postmark"
+MIME_PROVIDER = "mime"
 TOKEN_MAX_AGE = datetime.timedelta(days=30)
 _REPLY_LOCAL_PART = re.compile(r"(?:^|[\s<,\"])reply\+([a-z2-7]{26})@", re.IGNORECASE)
 
@@ -59,21 +62,21 @@ def check_payload(body):
     return payload, message_id.strip()
 
 
-def store(payload_text, message_id, now):
+def store(payload_text, message_id, now, provider=PROVIDER):
     """Store the raw payload once. -> (InboundMessage, created)."""
     try:
         with db.atomic():
             message = InboundMessage.create(
-                provider=PROVIDER, provider_message_id=message_id, payload=payload_text, received_at=now,
+                provider=provider, provider_message_id=message_id, payload=payload_text, received_at=now,
             )
         return message, True
     except IntegrityError:
-        return InboundMessage.get(InboundMessage.provider == PROVIDER,
+        return InboundMessage.get(InboundMessage.provider == provider,
                                   InboundMessage.provider_message_id == message_id), False
 
 
 def make_blueprint(settings, enqueue, clock):
-    """The inbound webhook. `enqueue(message_id)` queues processing; `clock()` is naive-UTC now."""
+    """The inbound webhooks. `enqueue(message_id, provider)` queues processing; `clock()` is naive-UTC now."""
     blueprint = Blueprint("email_inbound", __name__)
 
     @blueprint.post("/webhooks/postmark/inbound")
@@ -94,19 +97,58 @@ def make_blueprint(settings, enqueue, clock):
         if not created:
             return jsonify(status="duplicate", id=message.id), 200
         try:
-            enqueue(message.id)
+            enqueue(message.id, PROVIDER)
         except Exception:  # queue down: the message is stored, and reap will queue it
+            current_app.logger.exception("could not queue inbound message %s; reap will retry", message.id)
+        return jsonify(status="queued", id=message.id), 200
+
+    @blueprint.post("/webhooks/inbound/mime")
+    def raw_mime():
+        """A raw RFC 5322 message (an SMTP relay, another provider), same auth and limits."""
+        if not authorized(settings):
+            return unauthorized()
+        body, refusal = read_body(settings)
+        if refusal:
+            return refusal
+        if not body.strip():
+            return jsonify(error="empty body: expected a raw RFC 5322 message"), 400
+        head = body[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        if b":" not in head.split(b"\n", 1)[0]:
+            return jsonify(error="body does not start with RFC 5322 headers"), 400
+        message_id = _header(head, b"message-id") or "sha256:" + hashlib.sha256(body).hexdigest()
+        message, created = store(base64.b64encode(body).decode("ascii"), message_id[:255], clock(),
+                                 provider=MIME_PROVIDER)
+        if not created:
+            return jsonify(status="duplicate", id=message.id), 200
+        try:
+            enqueue(message.id, MIME_PROVIDER)
+        except Exception:
             current_app.logger.exception("could not queue inbound message %s; reap will retry", message.id)
         return jsonify(status="queued", id=message.id), 200
 
     return blueprint
 
 
-def find_token(payload, parsed):
+def _header(head, name):
+    """The first value of header `name` (bytes, lower case) in a raw header block, unfolded."""
+    value = None
+    for line in head.replace(b"\r\n", b"\n").split(b"\n"):
+        if value is not None:
+            if line[:1] in (b" ", b"\t"):
+                value += b" " + line.strip()
+                continue
+            break
+        key, sep, rest = line.partition(b":")
+        if sep and key.strip().lower() == name:
+            value = rest.strip()
+    if value is None:
+        return ""
+    return value.decode("ascii", "replace").strip().strip("<>").strip()
+
+
+def find_token(parsed, mailbox_hash=""):
     """The reply token: Postmark's MailboxHash, else a reply+<token>@ address in the recipients."""
-    candidates = []
-    if isinstance(payload.get("MailboxHash"), str):
-        candidates.append(payload["MailboxHash"].strip())
+    candidates = [mailbox_hash.strip()] if mailbox_hash and mailbox_hash.strip() else []
     for address in parsed.recipients:
         match = _REPLY_LOCAL_PART.search(" " + address)
         if match:
@@ -124,22 +166,30 @@ def _finish(message, state, now, error=None, **fields):
     return InboundResult(state)
 
 
+def _parse_stored(message):
+    """-> (ParsedEmail, MailboxHash) from a stored Postmark payload or raw MIME message."""
+    from channels.email.parse import parse_mime, parse_postmark  # the worker parses; web views never do
+
+    if message.provider == MIME_PROVIDER:
+        return parse_mime(base64.b64decode(message.payload)), ""
+    payload = json.loads(message.payload)
+    mailbox_hash = payload.get("MailboxHash") if isinstance(payload.get("MailboxHash"), str) else ""
+    return parse_postmark(payload), mailbox_hash
+
+
 def process(message_id, now, secret_key):
     """Turn one stored inbound email into entries. Safe to run twice. -> InboundResult."""
     message = InboundMessage.get_or_none(InboundMessage.id == message_id)
     if message is None or message.state != "received":
         return InboundResult(message.state if message else "missing")
-    from channels.email.parse import parse_postmark  # the worker parses; the web view never does
-
     try:
-        payload = json.loads(message.payload)
-        parsed = parse_postmark(payload)
-    except Exception as error:  # stored payloads passed check_payload; this is a parser bug
+        parsed, mailbox_hash = _parse_stored(message)
+    except Exception as error:  # stored payloads passed the view's checks; this is a parser bug
         log.exception("could not parse inbound message %s", message_id)
         return _finish(message, "failed", now, f"parse failed: {error!r}")
     if parsed.auto_reply:
         return _finish(message, "auto_reply", now, parsed.auto_reply_reason)
-    token = find_token(payload, parsed)
+    token = find_token(parsed, mailbox_hash)
     if not token:
         return _finish(message, "rejected", now, "no reply token in MailboxHash or recipients")
     try:
@@ -151,8 +201,10 @@ def process(message_id, now, secret_key):
         return _finish(message, "rejected", now, "reply token names a membership that no longer exists")
     if now.date() - local_date > TOKEN_MAX_AGE:
         return _finish(message, "rejected", now, f"reply token for {local_date} has expired")
+    # The email's own Message-ID, so the same mail through two routes (Postmark, a relay) counts once.
+    source_ref = parsed.message_id or f"{message.provider}:{message.provider_message_id}"
     try:
-        recorded = record_reply(membership, local_date, parsed.reply, "email", message.provider_message_id, now)
+        recorded = record_reply(membership, local_date, parsed.reply, "email", source_ref[:255], now)
     except EmptyReply:
         return _finish(message, "rejected", now, "the reply has no text above the quoted message",
                        membership=membership)

@@ -114,6 +114,9 @@ def _codec(charset: str | None) -> str:
     return name
 
 
+_UTF8_MULTI = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
 def _decode_bytes(data: bytes, charset: str | None = None) -> str:
     """Decode with the declared charset; else utf-8, then windows-1252/latin-1."""
     if not data:
@@ -140,8 +143,11 @@ def _decode_bytes(data: bytes, charset: str | None = None) -> str:
         except Exception:
             pass
     else:
+        # damaged utf-8 (valid multi-byte sequences and the odd broken one) stays utf-8;
+        # text with no valid multi-byte sequence is a single-byte charset
         text = data.decode("utf-8", "replace")
-        if text.count("\ufffd") * 100 <= len(text):
+        bad = text.count("\ufffd")
+        if bad * 100 <= len(text) and _UTF8_MULTI.search(data):
             return text
     try:
         return data.decode("cp1252")

@@ -395,8 +395,31 @@ def attribution_span(keys: list[str], i: int) -> int:
             if len(joined) > 600:
                 break
             if _attribution_text(joined):
+                # "Meeting at 10:30" right above "On <date>, X wrote:" is content, not the start
+                if _later_start(keys, i, k):
+                    return 0
                 return k + 1
     return 0
+
+
+def _later_start(keys: list[str], i: int, k: int) -> bool:
+    """Does an attribution already start on one of lines i+1..i+k (so line i is not part of it)?"""
+    for start in range(i + 1, i + k + 1):
+        if not keys[start]:
+            continue
+        joined = keys[start]
+        if _attribution_text(joined):
+            return True
+        for end in range(start + 1, i + k + 1):
+            if keys[end]:
+                joined = joined + " " + keys[end]
+        if end_is_attribution(joined, start, i + k):
+            return True
+    return False
+
+
+def end_is_attribution(joined: str, start: int, end: int) -> bool:
+    return end > start and _attribution_text(joined)
 
 
 def header_block_span(keys: list[str], i: int) -> int:
