@@ -94,8 +94,7 @@ def _write(membership, local_date, text, source, source_ref, parsed, now):
             tags=" ".join(item.tags), mentions=" ".join(item.mentions), position=position, created_at=now,
         )
         entries.append(entry)
-        terms += [{"entry": entry.id, "kind": "tag", "value": t[:255]} for t in item.tags]
-        terms += [{"entry": entry.id, "kind": "mention", "value": m[:255]} for m in item.mentions]
+        terms += _term_rows(entry.id, item.tags, item.mentions)
         if item.closes_goal:
             goal = _matching_goal(goals, item.text)
             if goal is not None:
@@ -104,6 +103,11 @@ def _write(membership, local_date, text, source, source_ref, parsed, now):
     if terms:
         EntryTerm.insert_many(terms).execute()
     return RecordedReply(reply, entries, created=True, closed_goals=closed)
+
+
+def _term_rows(entry_id, tags, mentions):
+    rows = [{"entry": entry_id, "kind": "tag", "value": t[:255]} for t in tags]
+    return rows + [{"entry": entry_id, "kind": "mention", "value": m[:255]} for m in mentions]
 
 
 def _matching_goal(goals, text):
@@ -117,3 +121,79 @@ def _matching_goal(goals, text):
             return goals.pop(other_key)
     return None
 
+
+
+def _delete_entries(reply_id):
+    entry_ids = Entry.select(Entry.id).where(Entry.reply == reply_id)
+    EntryTerm.delete().where(EntryTerm.entry.in_(entry_ids)).execute()
+    Entry.delete().where(Entry.reply == reply_id).execute()
+
+
+def replace_reply(source, source_ref, text, now):
+    """An edited message (a Slack edit): its entries become those of the new text.
+
+    Returns the RecordedReply, or None when that message was never recorded. Goals the old
+    text closed stay closed. Raises EmptyReply when the new text holds nothing (delete instead)."""
+    reply = Reply.get_or_none(Reply.source == source, Reply.source_ref == str(source_ref))
+    if reply is None:
+        return None
+    parsed = parse_entries(text)
+    if not parsed:
+        raise EmptyReply("the edited message has no entries")
+    with db.atomic():
+        _delete_entries(reply.id)
+        reply.delete_instance()
+        return _write(reply.membership, reply.local_date, text, source, str(source_ref), parsed, now)
+
+
+def delete_reply(source, source_ref):
+    """A deleted message: its reply and entries go. Returns True if there was one."""
+    reply = Reply.get_or_none(Reply.source == source, Reply.source_ref == str(source_ref))
+    if reply is None:
+        return False
+    with db.atomic():
+        _delete_entries(reply.id)
+        reply.delete_instance()
+    return True
+
+
+def complete_goal(goal, local_date, source, now):
+    """Check off an open goal (web, Slack): close it and record it as done on `local_date`.
+    Returns the new done entry, or None when the goal was already closed."""
+    with db.atomic():
+        closed = Entry.update(completed_at=now).where(
+            Entry.id == goal.id, Entry.kind == "goal", Entry.completed_at.is_null()
+        ).execute()
+        if not closed:
+            return None
+        done = Entry.create(membership=goal.membership_id, local_date=local_date, kind="done", text=goal.text,
+                            tags=goal.tags, mentions=goal.mentions, created_at=now)
+        terms = _term_rows(done.id, goal.tags.split(), goal.mentions.split())
+        if terms:
+            EntryTerm.insert_many(terms).execute()
+        return done
+
+
+def edit_entry(entry, text, now):
+    """Change one entry's text (the web's edit); kind, tags and mentions follow the new text."""
+    parsed = parse_entries(text)
+    if not parsed:
+        raise EmptyReply("an entry needs some text")
+    if len(parsed) > 1:
+        raise ValueError("an entry is one line of text")
+    item = parsed[0]
+    with db.atomic():
+        entry.kind = item.kind if not item.closes_goal else "done"
+        entry.text, entry.tags, entry.mentions = item.text, " ".join(item.tags), " ".join(item.mentions)
+        entry.save()
+        EntryTerm.delete().where(EntryTerm.entry == entry.id).execute()
+        terms = _term_rows(entry.id, item.tags, item.mentions)
+        if terms:
+            EntryTerm.insert_many(terms).execute()
+    return entry
+
+
+def delete_entry(entry):
+    with db.atomic():
+        EntryTerm.delete().where(EntryTerm.entry == entry.id).execute()
+        entry.delete_instance()

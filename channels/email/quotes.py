@@ -102,7 +102,11 @@ _MIDLINE_ON = re.compile(
 )
 # words an attribution wrapped over several lines starts with
 _JOIN_START = re.compile(
-    r"^[\s>*-]*(?:On|At|In\s+message|Le|Am|Op|El|Il|Em|W\s+dniu|Dnia|Dňa|Dne|Den|På|Vào|Pada|Στις|\d)(?:\s|\b)",
+    r"^[\s>*-]*(?:\d|(?:On|At|In\s+message|Le|Am|Op|El|Il|Em|No|W\s+dniu|Dnia|Dňa|Dne|Den|På|Vào|Pada|Στις"
+    # a weekday, as Gmail starts its attribution in many languages ("mån 2 jan. 2023 kl. 10:00 skrev")
+    r"|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|jeu|jue|ven|vie|sam|sáb|dim|dom|mo|di|mi|do|fr|sa|so|"
+    r"seg|ter|qua|qui|sex|ma|wo|vr|za|zo|mån|tis|ons|tor|fre|lör|sön|pon|wt|śr|czw|pt|sob|niedz|"
+    r"пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)(?:\s|\b))",
     re.I,
 )
 # Yahoo writes the attribution and the quoted text on one line: "On <date>, X <x> wrote: Hello"
@@ -185,16 +189,26 @@ _APPS = (
     r"xiaomi|nokia|htc|pixel|motorola|oneplus|web\.de|gmx|t-online|mail\.ru|yandex|seznam|libero|hotmail|"
     r"fastmail|aquamail|maildroid|ti-\d+|mobile|phone|cell|smartphone|handheld|tablet"
 )
+_DEVICES = (
+    _APPS + r"|ipod|mac|macbook|pc|laptop|computer|verizon|t-mobile|at&t|sprint|kindle|fairphone|oppo|vivo|"
+    r"realme|redmi|honor|zte|alcatel|palm|treo|xperia|lumia|moto|device|watch|wireless|ti-\d+|sony|lg"
+)
+_DEVICES_INTL = (
+    _DEVICES + r"|айфон\w*|смартфон\w*|телефон\w*|мобильн\w*|устройств\w*|почт\w*|telefon\w*|komórk\w*|"
+    r"urządzeni\w*|smartfon\w*|mobil\w*|enhet\w*|mobiel\w*|toestel\w*|apparaat|móvil|celular|telemóvel|"
+    r"cellulare|dispositivo|appareil|portable|handy|gerät\w*|iphonesta|ipadista|androidista|puhelime\w*|iphonu"
+)
+_NEAR_DEVICE = r"(?:\S+\s+){0,3}?(?:" + _DEVICES_INTL + r")\b.{0,60}"
 _MOBILE_SIG = re.compile(
     r"^(?:"
-    r"sent\s+(?:from|with|via|using|by|on)\s+(?:my|your)\s+.{1,90}"
+    r"sent\s+(?:from|with|via|using|by|on)\s+(?:my|your)\s+(?:\S+\s+){0,3}?(?:" + _DEVICES + r")\b.{0,70}"
     r"|sent\s+(?:from|with|via|using|by|on)\s+(?:an?\s+|the\s+)?(?:" + _APPS + r")\b.{0,90}"
     r"|(?:get|download)\s+outlook\s+for\s+(?:ios|android).{0,60}"
     r"|[\w.'-]{1,30}\s+from\s+(?:my\s+)?(?:mobile|phone|iphone|android|ipad)\.?"
     r"|from\s+my\s+(?:iphone|ipad|ipod|android|mobile|phone|smartphone|galaxy|samsung|blackberry|tablet|cell)\b.{0,40}"
     r"|envoy[ée]\s+(?:de|depuis|à\s+partir\s+de|avec|par)\s+(?:mon|ma|mes|l'|un|une|" + _APPS + r")\b.{0,80}"
     r"|obtenir\s+outlook\s+pour\s+(?:ios|android).{0,40}"
-    r"|von\s+meinem\s+.{1,60}\s+gesendet.{0,40}"
+    r"|von\s+meinem\s+(?:\S+\s+){0,4}?gesendet.{0,40}"
     r"|gesendet\s+(?:von|mit|vom|über)\s+(?:meinem|meiner|der|dem|" + _APPS + r")\b.{0,80}"
     r"|diese\s+nachricht\s+wurde\s+von\s+.{1,80}\s+gesendet.{0,60}"
     r"|outlook\s+für\s+(?:ios|android)\s+(?:beziehen|herunterladen).{0,20}"
@@ -208,18 +222,18 @@ _MOBILE_SIG = re.compile(
     r"|skaffa\s+outlook\s+för\s+(?:ios|android).{0,40}"
     r"|sendt\s+(?:fra|med|via)\s+(?:min|mitt|" + _APPS + r")\b.{0,80}"
     r"|hent\s+outlook\s+til\s+(?:ios|android).{0,40}"
-    r"|wysłan[eoay]\s+z\s+.{1,60}"
+    r"|wysłan[eoay]\s+z\s+" + _NEAR_DEVICE +
     r"|pobierz\s+(?:aplikację\s+)?outlook\s+dla.{0,60}"
-    r"|отправлено\s+(?:с|из|со|через)\s+.{1,60}"
+    r"|отправлено\s+(?:с|из|со|через)\s+" + _NEAR_DEVICE +
     r"|(?:получите|скачайте|загрузите)\s+outlook\s+для\s+(?:ios|android).{0,40}"
     r"|.{1,40}から送信"
     r"|(?:发自|來自|来自|寄自|發自|从)我的.{1,30}"
     r"|從我的.{1,30}傳送"
     r"|.{1,30}에서\s*보냄"
     r"|.{1,30}(?:'|’)?(?:umdan|ümden|imden|ımdan|undan|ünden|inden|ından)\s+gönderildi"
-    r"|odesláno\s+z\s+.{1,40}"
-    r"|lähetetty\s+.{1,40}"
-    r"|enviado\s+do\s+meu\s+.{1,40}"
+    r"|odesláno\s+z\s+" + _NEAR_DEVICE +
+    r"|lähetetty\s+" + _NEAR_DEVICE +
+    r"|enviado\s+do\s+meu\s+" + _NEAR_DEVICE +
     r"|(?:sent\s+)?via\s+(?:mobile|phone|iphone|android|ipad|blackberry)"
     r")$",
     re.I,
@@ -271,7 +285,7 @@ def is_mobile_signature(line: str) -> bool:
     if not s or len(s) > 200:
         return False
     s = _sig_text(s)
-    return bool(s) and len(s) <= 120 and _MOBILE_SIG.match(s) is not None
+    return bool(s) and len(s) <= 120 and len(s.split()) <= 12 and _MOBILE_SIG.match(s) is not None
 
 
 def _is_quote(s: str) -> bool:
@@ -290,8 +304,8 @@ def _has_date(s: str) -> bool:
 
 def _attribution_text(j: str) -> bool:
     """Is ``j`` (one line, or several joined with spaces) an attribution line?"""
-    if len(j) > 1000 or _QUICK.search(j) is None:
-        return False  # every form below needs a digit, an address, a dash or a colon
+    if len(j) > 1000 or _QUICK.search(j) is None or _JOIN_STOP.match(j):
+        return False  # every form below needs a digit, an address, a dash or a colon; never a bullet
     tail = j[-90:]
     m = _VERB_FINAL.search(tail)
     if m:
@@ -305,10 +319,12 @@ def _attribution_text(j: str) -> bool:
     if _VERB_FINAL_CJK.search(tail):
         return ("@" in j and _EMAIL.search(j) is not None) or _has_date(j)
     if ":" in j[-3:] or "：" in j[-3:]:
-        if "@" in j and _EMAIL_COLON_END.search(tail) and _has_date(j):
-            return True
-        if _VERB_MID.search(j) and _has_date(j):
-            return True
+        # "<date> <name> <a@b>:" (Gmail in many languages), "Am <date> schrieb X:": must start like it
+        if _JOIN_START.match(j):
+            if "@" in j and _EMAIL_COLON_END.search(tail) and _has_date(j):
+                return True
+            if _VERB_MID.search(j) and _has_date(j):
+                return True
         if "@" in j and _VERB_THEN_DATE.search(j):
             return True
     if _DASH_WRAPPED.match(j):
@@ -376,7 +392,7 @@ def attribution_span(keys: list[str], i: int) -> int:
     if _attribution_text(s):
         return 1
     # wrapped attribution: only starts that carry a date, an address or an open "<"
-    if not (_JOIN_START.match(s) or ("@" in s and _EMAIL.search(s)) or s.endswith("<") or _has_date(s[:40])):
+    if not (_JOIN_START.match(s) or ("@" in s and _EMAIL.search(s)) or s.endswith("<")):
         return 0
     if _JOIN_STOP.match(s):
         return 0
@@ -403,23 +419,13 @@ def attribution_span(keys: list[str], i: int) -> int:
 
 
 def _later_start(keys: list[str], i: int, k: int) -> bool:
-    """Does an attribution already start on one of lines i+1..i+k (so line i is not part of it)?"""
-    for start in range(i + 1, i + k + 1):
-        if not keys[start]:
-            continue
-        joined = keys[start]
-        if _attribution_text(joined):
-            return True
-        for end in range(start + 1, i + k + 1):
-            if keys[end]:
-                joined = joined + " " + keys[end]
-        if end_is_attribution(joined, start, i + k):
-            return True
+    """Do lines start..i+k already form the attribution for some start after i?"""
+    last = i + k
+    for start in range(i + 1, last + 1):
+        if keys[start] and _JOIN_START.match(keys[start]):
+            if _attribution_text(" ".join(keys[x] for x in range(start, last + 1) if keys[x])):
+                return True
     return False
-
-
-def end_is_attribution(joined: str, start: int, end: int) -> bool:
-    return end > start and _attribution_text(joined)
 
 
 def header_block_span(keys: list[str], i: int) -> int:
