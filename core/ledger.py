@@ -15,7 +15,7 @@ import random
 import uuid
 from collections import defaultdict
 
-from peewee import chunked
+from peewee import Case, chunked
 
 from core.db import db
 from core.models import Delivery
@@ -107,14 +107,17 @@ def _from_sending(ids, token, now, *conditions, **changes):
 
 
 def mark_sent(sent, token, now):
-    """`sent` is [(delivery_id, provider_message_id)]. Returns how many rows moved."""
+    """`sent` is [(delivery_id, provider_message_id)]. Returns how many rows moved.
+
+    One UPDATE per chunk: the provider ids go in through a CASE on the id."""
     moved = 0
-    by_provider_id = [(d, p) for d, p in sent if p]
     with db.atomic():
-        for delivery_id, provider_id in by_provider_id:
-            moved += _from_sending([delivery_id], token, now, state="sent", provider_message_id=provider_id,
-                                   last_error=None)
-        moved += _from_sending([d for d, p in sent if not p], token, now, state="sent", last_error=None)
+        for batch in chunked(sent, CHUNK):
+            changes = {"state": "sent", "last_error": None}
+            pairs = [(d, p) for d, p in batch if p]
+            if pairs:
+                changes["provider_message_id"] = Case(Delivery.id, pairs, Delivery.provider_message_id)
+            moved += _from_sending([d for d, _ in batch], token, now, **changes)
     return moved
 
 

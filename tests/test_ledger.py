@@ -177,3 +177,12 @@ def test_a_lost_huey_task_is_reenqueued_by_reap(team, runtime, settings, tmp_pat
     assert Delivery.select().where(Delivery.state == "sent").count() == 3
     assert OutboxMessage.select().count() == 3
     huey.flush()
+
+
+def test_mark_sent_records_each_provider_id_and_tolerates_none(team):
+    add_people(team, 3)
+    ids = sorted(dispatch.plan_due(PROMPT_TIME, datetime.timedelta(hours=2))["email"])
+    ledger.claim(ids, PROMPT_TIME, "w")
+    assert ledger.mark_sent([(ids[0], "pm-0"), (ids[1], None), (ids[2], "pm-2")], "w", PROMPT_TIME) == 3
+    assert [Delivery.get_by_id(i).provider_message_id for i in ids] == ["pm-0", None, "pm-2"]
+    assert all(Delivery.get_by_id(i).state == "sent" for i in ids)

@@ -1,5 +1,6 @@
 """Outgoing email as Postmark's JSON message: the one shape every sender takes."""
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
 
 from channels.email.render import one_line, render
 from channels.email.unsubscribe import list_unsubscribe_headers, unsubscribe_url
@@ -9,23 +10,28 @@ def reply_address(token, inbound_domain):
     return f"reply+{token}@{inbound_domain}"
 
 
+@lru_cache(maxsize=8)
+def _sender_name(from_email):
+    return parseaddr(from_email)[0] or "donebot"
+
+
 def build_message(item, settings):
     """An Outgoing item -> a Postmark message dict (From, To, ReplyTo, Subject, bodies, Tag, Metadata)."""
+    unsubscribe = unsubscribe_url(settings, item.user_id)
     subject, text, html = render(item, settings_url=f"{settings.base_url.rstrip('/')}/settings",
-                                 unsubscribe_url=unsubscribe_url(settings, item.user_id))
-    to = formataddr((one_line(item.name), item.email))
+                                 unsubscribe_url=unsubscribe)
     message = {
         "From": settings.from_email,
-        "To": to,
+        "To": formataddr((one_line(item.name), item.email)),
         "Subject": subject,
         "TextBody": text,
         "HtmlBody": html,
         "Tag": item.kind,
         "Metadata": {"delivery_id": str(item.delivery_id)},
         "MessageStream": settings.postmark_message_stream,
-        "Headers": list_unsubscribe_headers(settings, item.user_id),
+        "Headers": list_unsubscribe_headers(unsubscribe),
     }
     if item.kind in ("prompt", "receipt") and item.reply_token:  # replying adds more entries
-        from_name = parseaddr(settings.from_email)[0] or "donebot"
-        message["ReplyTo"] = formataddr((from_name, reply_address(item.reply_token, settings.inbound_domain)))
+        address = reply_address(item.reply_token, settings.inbound_domain)
+        message["ReplyTo"] = formataddr((_sender_name(settings.from_email), address))
     return message

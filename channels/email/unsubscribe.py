@@ -22,9 +22,9 @@ def unsubscribe_url(settings, user_id):
     return f"{settings.base_url.rstrip('/')}/unsubscribe/{token}"
 
 
-def list_unsubscribe_headers(settings, user_id):
+def list_unsubscribe_headers(url):
     return [
-        {"Name": "List-Unsubscribe", "Value": f"<{unsubscribe_url(settings, user_id)}>"},
+        {"Name": "List-Unsubscribe", "Value": f"<{url}>"},
         {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},
     ]
 
