@@ -6,6 +6,7 @@ import datetime
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from peewee import chunked
 
@@ -49,30 +50,47 @@ def channel_for(membership, user):
     return preferred if preferred in channels.available() else "email"
 
 
-def _skip_reason_at_plan(membership, user, channel, due, local_date, now, grace):
-    if now - due > grace:
-        return f"missed by {now - due} (more than the {grace} grace period)"
-    if membership.paused_until is not None and local_date <= membership.paused_until:
-        return f"paused until {membership.paused_until.isoformat()}"
-    if channel == "email" and user.email_status != "active":
-        return f"email {user.email_status}"
+def _skip_reason_at_plan(row, channel, local_date, now, grace):
+    if now - row.due_at > grace:
+        return f"missed by {now - row.due_at} (more than the {grace} grace period)"
+    if row.paused_until is not None and local_date <= row.paused_until:
+        return f"paused until {row.paused_until.isoformat()}"
+    if channel == "email" and row.email_status != "active":
+        return f"email {row.email_status}"
     return None
+
+
+class _Due(NamedTuple):
+    """The columns planning needs, read as plain tuples: model instances cost more than the work."""
+
+    id: int
+    at: str  # prompt_at or digest_at
+    workdays: str
+    paused_until: datetime.date | None
+    preferred_channel: str
+    due_at: datetime.datetime
+    tz: str
+    email_status: str
 
 
 def plan_due(now, grace=DEFAULT_GRACE):
     """Insert deliveries for every membership whose prompt or digest is due, and advance
     its next_*_at, in one transaction per batch. Returns {channel: [queued delivery ids]}."""
     queued = defaultdict(list)
-    for kind, column_name, _ in _KINDS:
+    for kind, column_name, at_name in _KINDS:
         column = getattr(Membership, column_name)
         while True:
-            due = list(
-                Membership.select(Membership, User)
+            query = (
+                Membership.select(Membership.id, getattr(Membership, at_name), Membership.workdays,
+                                  Membership.paused_until, Membership.preferred_channel, column, User.tz,
+                                  User.email_status)
                 .join(User)
                 .where(column <= now)
                 .order_by(column)
                 .limit(PLAN_BATCH)
+                .tuples()
             )
+            due = [_Due(*row) for row in query]
             if not due:
                 break
             with db.atomic():
@@ -87,20 +105,19 @@ def _plan_batch(due, kind, column, now, grace):
     rows = []
     advance = defaultdict(list)  # new next_*_at -> membership ids
     next_by_rule = {}
-    for membership in due:
-        user = membership.user
-        due_at = getattr(membership, column.name)
-        local_date = local_date_of(due_at, user.tz)
-        channel = channel_for(membership, user)
-        reason = _skip_reason_at_plan(membership, user, channel, due_at, local_date, now, grace)
-        rows.append({
-            "membership": membership.id, "kind": kind, "channel": channel, "local_date": local_date,
-            "state": "skipped" if reason else "queued", "last_error": reason,
-        })
-        rule = rule_for(membership, user, kind)
+    local_dates = {}
+    available = set(channels.available())
+    for row in due:
+        if (row.due_at, row.tz) not in local_dates:  # most rows share a due minute and a zone
+            local_dates[row.due_at, row.tz] = local_date_of(row.due_at, row.tz)
+        local_date = local_dates[row.due_at, row.tz]
+        channel = row.preferred_channel if row.preferred_channel in available else "email"
+        reason = _skip_reason_at_plan(row, channel, local_date, now, grace)
+        rows.append((row.id, kind, channel, local_date, "skipped" if reason else "queued", reason))
+        rule = Rule(row.tz, row.at, row.workdays, row.paused_until)
         if rule not in next_by_rule:  # members sharing a schedule share the computation
             next_by_rule[rule] = next_occurrence(rule, now)[0]
-        advance[next_by_rule[rule]].append(membership.id)
+        advance[next_by_rule[rule]].append(row.id)
     queued = ledger.plan(rows, now)
     for new_value, ids in advance.items():
         for batch in chunked(ids, ledger.CHUNK):
@@ -114,8 +131,7 @@ def plan_receipt(membership, local_date, now):
     if not membership.receipts:
         return {}
     channel = channel_for(membership, membership.user)
-    return ledger.plan([{"membership": membership.id, "kind": "receipt", "channel": channel,
-                         "local_date": local_date}], now)
+    return ledger.plan([(membership.id, "receipt", channel, local_date, "queued", None)], now)
 
 
 @dataclass
