@@ -18,7 +18,7 @@ import time
 from email.charset import BASE64, QP, Charset
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formatdate
+from email.utils import formataddr, formatdate, parseaddr
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -32,7 +32,8 @@ DATE = "Mon, Jan 2, 2023 at 6:00 PM"
 
 
 def _headers(msg, sender, subject="Re: " + PROMPT, extra=None):
-    msg["From"] = sender
+    name, addr = parseaddr(sender)
+    msg["From"] = formataddr((name, addr))  # encodes a non-ASCII name as an encoded-word
     msg["To"] = BOT
     msg["Subject"] = subject
     msg["Date"] = formatdate(1672682400, localtime=False)

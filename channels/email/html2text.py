@@ -28,6 +28,7 @@ _TOKEN = re.compile(r"<(?:(/?)([A-Za-z][A-Za-z0-9:_.-]{0,40})([^<>]*)>|(!--)|(!\
 _ATTR = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 _WS = re.compile(r"[ \t\n\r\f\v]+")
 _BLANKS = re.compile(r"\n{3,}")
+_WORD_BULLET = re.compile(r"(?m)^((?:> )*[ \t]*)(?:[·•▪◦§]\s+|o\s{3,})(?=\S)")
 
 _VOID = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr basefont frame isindex".split()
@@ -160,6 +161,8 @@ class _Writer:
         text = "\n".join(self.lines)
         text = text.replace("\xa0", " ").replace("\u202f", " ")
         text = "\n".join(line.rstrip() for line in text.split("\n"))
+        if "·" in text or "•" in text or "§" in text or "▪" in text or "o  " in text:
+            text = _WORD_BULLET.sub(r"\1- ", text)  # Outlook/Word list bullets drawn with a symbol font
         text = _BLANKS.sub("\n\n", text)
         return text.strip("\n")
 

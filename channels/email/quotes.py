@@ -22,7 +22,10 @@ How a message is read, line by line from the top:
   ("Regards, Ann") below a dropped quote is kept; other short text after the
   final quote is treated as a signature.
 * A bare quote (no attribution) with text after it is part of the reply; at the
-  end of the reply it is history.
+  end of the reply it is history. A lone salutation ("Hi Ann,") above an
+  attribution does not count as typed text: the answer is below the quote.
+* A forward separator cuts like any splitter ("FYI" + forward gives "FYI"); with
+  nothing typed above it, the forwarded body (minus its header block) is the content.
 
 All regexes are precompiled, anchored or bounded, and applied to at most
 ``_KEY_LEN`` characters of a line, so time is linear in the input.
@@ -40,7 +43,7 @@ _JOIN_MAX = 5  # an attribution may be wrapped over this many lines
 _JUNK = {ord(c): None for c in "\u200b\u200c\ufeff\u200e\u200f\u2060\u00ad\u1427\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
 # what the returned reply is cleaned of: no-break spaces become spaces, invisible marks go
 _OUT_TABLE = {ord(c): " " for c in "\xa0\u202f\u2007"}
-_OUT_TABLE.update({ord(c): None for c in "\u200b\ufeff\u2060\u1427"})
+_OUT_TABLE.update({ord(c): None for c in "\u200b\ufeff\u2060"})
 _JUNK.update({ord(c): " " for c in "\xa0\u202f\u2007\u2009\u3000"})
 
 # --------------------------------------------------------------------------- evidence
@@ -102,7 +105,7 @@ _MIDLINE_ON = re.compile(
 )
 # words an attribution wrapped over several lines starts with
 _JOIN_START = re.compile(
-    r"^[\s>*-]*(?:\d|(?:On|At|In\s+message|Le|Am|Op|El|Il|Em|No|W\s+dniu|Dnia|Dňa|Dne|Den|På|Vào|Pada|Στις"
+    r"^[\s>*-]*(?:\d{1,4}(?:[./\-年,]|\s)|(?:On|At|In\s+message|Le|Am|Op|El|Il|Em|No|W\s+dniu|Dnia|Dňa|Dne|Den|På|Vào|Pada|Στις"
     # a weekday, as Gmail starts its attribution in many languages ("mån 2 jan. 2023 kl. 10:00 skrev")
     r"|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|jeu|jue|ven|vie|sam|sáb|dim|dom|mo|di|mi|do|fr|sa|so|"
     r"seg|ter|qua|qui|sex|ma|wo|vr|za|zo|mån|tis|ons|tor|fre|lör|sön|pon|wt|śr|czw|pt|sob|niedz|"
@@ -256,6 +259,13 @@ _CLOSING = re.compile(
     r"|^(?:atenciosamente|abraços|abraço|obrigad[oa]|cumprimentos)\b"
     r"|^(?:よろしく|宜しく|以上|ありがとう|谢谢|此致|祝好|顺颂|多谢)"
     r"|^[-—–~]\s*\w[\w .'-]{0,40}$",
+    re.I,
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|morning|hallo|hi\s+all|guten\s+(?:morgen|tag)|moin|"
+    r"servus|liebe[rs]?|bonjour|salut|coucou|hola|buenos\s+días|buenas|estimad[oa]s?|ciao|salve|buongiorno|"
+    r"hoi|beste|hej|hallå|cześć|dzień\s+dobry|witam|привет|здравствуйте|добрый\s+день|olá|oi|bom\s+dia|"
+    r"caro|cara|こんにちは|お疲れ様です|你好|您好|大家好)\b[^.!?]*[,!:]?$",
     re.I,
 )
 _BULLET = re.compile(r"^\s*(?:[-*•·–—+]|\d{1,3}[.)]|\[[ xX]?\])\s+\S")
@@ -542,6 +552,18 @@ def _after_quote(L: _Lines, qend: int) -> str:
     return "signature"
 
 
+def _greeting_only(out: list[str]) -> bool:
+    """Is what was typed so far only a salutation ("Hi Ann,")?"""
+    lines = [line.strip() for line in out if line.strip()]
+    if len(lines) != 1 or len(lines[0]) > 40:
+        return False
+    line = lines[0]
+    words = line.split()
+    if len(words) > 4:
+        return False
+    return _GREETING.match(line) is not None or (len(words) <= 2 and line.endswith(","))
+
+
 def _split_midline(lines: list[str]) -> list[str]:
     """Put an English attribution that follows text on the same line on a line of its own."""
     result = None
@@ -635,6 +657,8 @@ def _extract(text) -> str:
             i = j
         elif k == "a":
             j = L.skip_blank(i + span)
+            if has_text and _greeting_only(out) and j < n and L.kind(j)[0] == "q":
+                has_text = False  # "Hi Ann," above the quote: the reply is below it
             if not has_text:
                 if j < n and L.kind(j)[0] == "q":
                     # bottom-posted reply: drop the attribution and the quote under it
@@ -658,6 +682,8 @@ def _extract(text) -> str:
         else:  # quote block
             qend = _quote_end(L, i)
             history = _quote_is_history(L, i, qend)
+            if has_text and history and _greeting_only(out):
+                has_text = False
             if not has_text:
                 if history:
                     i = L.skip_blank(qend)

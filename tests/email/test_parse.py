@@ -82,6 +82,12 @@ def test_envelope_fields():
     assert parsed.auto_reply is False and parsed.auto_reply_reason == ""
 
 
+def test_address_inside_an_encoded_word():
+    raw = b"From: =?utf-8?b?SsO8cmdlbiBHcm/DnyA8anVlcmdlbkB3ZWIuZXhhbXBsZT4=?=\nTo: x@example.com\n\nDone\n"
+    parsed = parse_mime(raw)
+    assert (parsed.from_name, parsed.from_address) == ("Jürgen Groß", "juergen@web.example")
+
+
 def test_raw_utf8_headers_and_str_input():
     raw = "From: Zoë <zoe@example.com>\nTo: x@example.com\nSubject: Grüße\n\nDone ✓\n"
     for value in (raw, raw.encode("utf-8")):
@@ -338,7 +344,7 @@ def test_garbage_never_raises(raw):
     assert isinstance(parsed.reply, str) and isinstance(parsed.text, str)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=3000))
 def test_arbitrary_bytes_never_raise(raw):
     parsed = parse_mime(raw)
@@ -363,13 +369,13 @@ _HEADERISH = st.sampled_from(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(_HEADERISH, st.binary(max_size=40)), max_size=40))
 def test_mime_shaped_garbage_never_raises(chunks):
     assert isinstance(parse_mime(b"".join(chunks)).reply, str)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(st.text(max_size=2000))
 def test_arbitrary_text_never_raises(text):
     assert isinstance(extract_reply(text), str)

@@ -316,3 +316,32 @@ def test_hostile_inputs_do_not_raise():
         assert isinstance(extract_reply(body), str)
     assert extract_reply(None) == ""
     assert extract_reply(b"bytes body\n\n-- \nsig") == "bytes body"
+
+
+def test_content_right_above_an_attribution_is_kept():
+    attribution = "On Mon, Jan 2, 2023 at 10:00 AM donebot <\nreply+abc@in.example.com> wrote:\n> q"
+    assert extract_reply(f"Done\nMeeting moved to 10:30\n{attribution}") == "Done\nMeeting moved to 10:30"
+    assert extract_reply(f"On Monday at 10:30 I fixed X\n{attribution}") == "On Monday at 10:30 I fixed X"
+    body = "Done\n3 bugs fixed\n2014-10-17 11:28 GMT+03:00 Bob <\nbob@example.org>:\n> q"
+    assert extract_reply(body) == "Done\n3 bugs fixed"
+
+
+def test_lookalikes_are_content():
+    body = "- 10:00 standup\n- 11:30 call with ACME <acme@client.example>:\n- wrote docs"
+    assert extract_reply(body) == body
+    body = "Sync with Bob <bob@example.com> at 10:30:\n- wrote docs"
+    assert extract_reply(body) == body
+    for line in (
+        "Sent from my desk, is much easier then my mobile phone.",
+        "Sent from staging to prod: the new build",
+        "Отправлено с опозданием: отчёт по проекту",
+        "From my side: all done",
+    ):
+        assert extract_reply(f"Did things\n{line}\nMore things") == f"Did things\n{line}\nMore things"
+
+
+def test_greeting_above_a_bottom_posted_answer():
+    quote = "On Mon, Jan 2, 2023 at 10:00 AM donebot <reply+abc@in.example.com> wrote:\n> What did you get done?\n\n"
+    assert extract_reply("Hi team,\n\n" + quote + "Shipped the API") == "Hi team,\n\nShipped the API"
+    # a real reply above the quote: the short line under it is a signature, as in the corpora
+    assert extract_reply("Shipped the API and the docs.\n\n" + quote + "Ann at Example") == "Shipped the API and the docs."
