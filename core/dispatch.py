@@ -12,7 +12,7 @@ from peewee import chunked
 
 from core import channels, ledger, tokens
 from core.channels import DeliveryError, Outgoing
-from core.db import db
+from core.db import db, fetch_tuples, id_set
 from core.digest import build_digest, morning_period
 from core.email_status import set_email_status
 from core.models import Delivery, Entry, InboundMessage, Membership, Reply, Team, User
@@ -80,17 +80,10 @@ def plan_due(now, grace=DEFAULT_GRACE):
     for kind, column_name, at_name in _KINDS:
         column = getattr(Membership, column_name)
         while True:
-            query = (
-                Membership.select(Membership.id, getattr(Membership, at_name), Membership.workdays,
-                                  Membership.paused_until, Membership.preferred_channel, column, User.tz,
-                                  User.email_status)
-                .join(User)
-                .where(column <= now)
-                .order_by(column)
-                .limit(PLAN_BATCH)
-                .tuples()
-            )
-            due = _fetch_due(query)
+            fields = [Membership.id, getattr(Membership, at_name), Membership.workdays, Membership.paused_until,
+                      Membership.preferred_channel, column, User.tz, User.email_status]
+            query = Membership.select(*fields).join(User).where(column <= now).order_by(column).limit(PLAN_BATCH)
+            due = fetch_tuples(query, fields, _Due)
             if not due:
                 break
             with db.atomic():
@@ -133,17 +126,6 @@ def _plan_batch(due, kind, column, now, grace):
     return queued
 
 
-def _fetch_due(query):
-    """Run the planning query on a raw cursor; SQLite hands dates back as text, so convert those."""
-    rows = db.execute(query).fetchall()
-    if rows and isinstance(rows[0][5], str):
-        to_datetime = Membership.next_prompt_at.python_value
-        to_date = Membership.paused_until.python_value
-        return [_Due(r[0], r[1], r[2], to_date(r[3]) if r[3] else None, r[4], to_datetime(r[5]), r[6], r[7])
-                for r in rows]
-    return [_Due(*row) for row in rows]
-
-
 def plan_receipt(membership, local_date, now):
     """After a reply, a short "3 done, 1 goal" back to the person, if their settings ask for it.
     One per member and day (the ledger's key); it lists everything recorded that day when sent."""
@@ -170,13 +152,14 @@ def deliver(channel_name, ids, now, secret_key, worker="", grace=DEFAULT_GRACE):
     if not won:
         return report
     channel = channels.get(channel_name)
-    rows = list(
-        Delivery.select(Delivery, Membership, User, Team)
+    query = (
+        Delivery.select(*_ROW_FIELDS)
         .join(Membership).join(User)
         .switch(Membership).join(Team)
-        .where(Delivery.id.in_(won))
+        .where(Delivery.id.in_(id_set(won)))
         .order_by(Delivery.id)
     )
+    rows = fetch_tuples(query, _ROW_FIELDS, _Row)
     items, skips = _prepare(rows, now, secret_key, grace)
     for reason, skip_ids in skips.items():
         report.skipped += ledger.mark_skipped(skip_ids, token, now, reason)
@@ -220,6 +203,31 @@ def _record_batch_error(ids, error, token, now, report):
             report.retry.append((ids, delay))
 
 
+class _Row(NamedTuple):
+    """One claimed delivery with what rendering it needs."""
+
+    id: int
+    kind: str
+    channel: str
+    local_date: datetime.date
+    created_at: datetime.datetime
+    membership_id: int
+    paused_until: datetime.date | None
+    workdays: str
+    user_id: int
+    email: str
+    name: str
+    email_status: str
+    team_id: int
+    team_name: str
+    team_slug: str
+
+
+_ROW_FIELDS = [Delivery.id, Delivery.kind, Delivery.channel, Delivery.local_date, Delivery.created_at,
+               Delivery.membership, Membership.paused_until, Membership.workdays, User.id, User.email, User.name,
+               User.email_status, Team.id, Team.name, Team.slug]
+
+
 def _prepare(rows, now, secret_key, grace):
     """Build one Outgoing per delivery still worth sending; the rest get a skip reason."""
     skips = defaultdict(list)
@@ -231,12 +239,11 @@ def _prepare(rows, now, secret_key, grace):
     digests = {}
     items = []
     for d in rows:
-        member, user, team = d.membership, d.membership.user, d.membership.team
         reason = None
-        if d.channel == "email" and user.email_status != "active":
-            reason = f"email {user.email_status}"
-        elif member.paused_until is not None and d.local_date <= member.paused_until:
-            reason = f"paused until {member.paused_until.isoformat()}"
+        if d.channel == "email" and d.email_status != "active":
+            reason = f"email {d.email_status}"
+        elif d.paused_until is not None and d.local_date <= d.paused_until:
+            reason = f"paused until {d.paused_until.isoformat()}"
         elif d.kind == "prompt" and now - d.created_at > grace:
             reason = "too late: queued for longer than the grace period"
         elif d.kind == "prompt" and (d.membership_id, d.local_date) in answered:
@@ -256,18 +263,18 @@ def _prepare(rows, now, secret_key, grace):
             context["entries"] = entries
             context["summary"] = summarize(entries)
         elif d.kind == "digest":
-            start, end = morning_period(d.local_date, member.workdays)
-            key = (team.id, d.local_date, start, end)
+            start, end = morning_period(d.local_date, d.workdays)
+            key = (d.team_id, d.local_date, start, end)
             if key not in digests:  # assembled once per team and period, not per recipient
-                digests[key] = build_digest(team, d.local_date, start, end)
+                digests[key] = build_digest(d.team_id, d.local_date, start, end)
             if digests[key].is_empty:
                 skips["nobody posted in the period"].append(d.id)
                 continue
             context["digest"] = digests[key]
         items.append(Outgoing(
-            delivery_id=d.id, kind=d.kind, local_date=d.local_date, user_id=user.id, membership_id=member.id,
-            email=user.email, name=user.display_name, team_name=team.name, team_slug=team.slug,
-            reply_token=tokens.encode(secret_key, member.id, d.local_date), context=context,
+            delivery_id=d.id, kind=d.kind, local_date=d.local_date, user_id=d.user_id, membership_id=d.membership_id,
+            email=d.email, name=d.name or d.email.split("@", 1)[0], team_name=d.team_name, team_slug=d.team_slug,
+            reply_token=tokens.encode(secret_key, d.membership_id, d.local_date), context=context,
         ))
     return items, skips
 
@@ -280,10 +287,9 @@ def _answered(pairs):
     dates = {d for _, d in pairs}
     found = set()
     for batch in chunked(list(member_ids), ledger.CHUNK):
-        query = Reply.select(Reply.membership, Reply.local_date).where(
-            Reply.membership.in_(batch), Reply.local_date.in_(list(dates))
-        ).tuples()
-        found.update(query)
+        fields = [Reply.membership, Reply.local_date]
+        query = Reply.select(*fields).where(Reply.membership.in_(id_set(batch)), Reply.local_date.in_(list(dates)))
+        found.update(fetch_tuples(query, fields))
     return found & pairs
 
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from peewee import Case, chunked
 
-from core.db import db
+from core.db import db, id_set
 from core.models import Delivery
 
 MAX_ATTEMPTS = 8
@@ -86,7 +86,7 @@ def claim(ids, now, token):
                 updated_at=now,
             )
             .where(
-                Delivery.id.in_(batch),
+                Delivery.id.in_(id_set(batch)),
                 Delivery.state == "queued",
                 Delivery.next_attempt_at <= now,
             )
@@ -95,7 +95,7 @@ def claim(ids, now, token):
         won += [
             d.id
             for d in Delivery.select(Delivery.id).where(
-                Delivery.id.in_(batch), Delivery.claimed_by == token, Delivery.state == "sending"
+                Delivery.id.in_(id_set(batch)), Delivery.claimed_by == token, Delivery.state == "sending"
             )
         ]
     return won
@@ -108,7 +108,8 @@ def _from_sending(ids, token, now, *conditions, **changes):
     for batch in chunked(ids, CHUNK):
         moved += (
             Delivery.update(**changes)
-            .where(Delivery.id.in_(batch), Delivery.state == "sending", Delivery.claimed_by == token, *conditions)
+            .where(Delivery.id.in_(id_set(batch)), Delivery.state == "sending", Delivery.claimed_by == token,
+                   *conditions)
             .execute()
         )
     return moved

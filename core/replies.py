@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 
-from core.db import db
+from core.db import db, id_set
 from core.entries import goal_key, parse_entries
 from core.models import Entry, EntryTerm, Membership, Reply
 
@@ -47,7 +47,7 @@ def open_goals(membership_ids):
         return []
     return list(
         Entry.select()
-        .where(Entry.membership.in_(list(membership_ids)), Entry.kind == "goal", Entry.completed_at.is_null())
+        .where(Entry.membership.in_(id_set(membership_ids)), Entry.kind == "goal", Entry.completed_at.is_null())
         .order_by(Entry.local_date, Entry.id)
     )
 

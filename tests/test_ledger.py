@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from core import channels, dispatch, ledger
+from core import channels, dispatch, ledger, tokens
+from core.channels import Outgoing
 from core.db import db
 from core.models import Delivery, Membership, OutboxMessage, utcnow
 from core.teams import add_member, create_team
@@ -125,10 +126,13 @@ def test_stale_sending_becomes_unknown_and_reconciles_without_a_duplicate(team, 
     # second and died before sending.
     assert sorted(ledger.claim(ids, PROMPT_TIME, "dead-worker")) == sorted(ids)
     first, second = sorted(ids)
-    runtime_channel = channels.get("email")
-    deliveries = list(Delivery.select().where(Delivery.id == first))
-    items, _ = dispatch._prepare(deliveries, PROMPT_TIME, TEST_SECRET, datetime.timedelta(hours=2))
-    runtime_channel.send(items)
+    row = Delivery.get_by_id(first)
+    person = row.membership.user
+    channels.get("email").send([Outgoing(
+        delivery_id=first, kind="prompt", local_date=row.local_date, user_id=person.id, membership_id=row.membership_id,
+        email=person.email, name=person.name, team_name="Core team", team_slug="core",
+        reply_token=tokens.encode(TEST_SECRET, row.membership_id, row.local_date), context={"open_goals": []},
+    )])
     assert OutboxMessage.select().count() == 1
 
     later = PROMPT_TIME + datetime.timedelta(minutes=15)
