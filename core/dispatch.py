@@ -21,7 +21,7 @@ from core.schedule import DEFAULT_GRACE, Rule, local_date_of, next_occurrence
 
 log = logging.getLogger(__name__)
 
-PLAN_BATCH = 20000
+PLAN_BATCH = 5000  # memberships per transaction; small enough that workers start early
 STALE_SENDING = datetime.timedelta(minutes=10)
 LOST_AFTER = datetime.timedelta(minutes=2)
 SETTLE = datetime.timedelta(minutes=1)
@@ -73,9 +73,12 @@ class _Due(NamedTuple):
     email_status: str
 
 
-def plan_due(now, grace=DEFAULT_GRACE):
+def plan_due(now, grace=DEFAULT_GRACE, on_batch=None):
     """Insert deliveries for every membership whose prompt or digest is due, and advance
-    its next_*_at, in one transaction per batch. Returns {channel: [queued delivery ids]}."""
+    its next_*_at, in one transaction per batch. Returns {channel: [queued delivery ids]}.
+
+    `on_batch(queued)` is called after each batch commits, so workers can start sending
+    while the rest is still being planned."""
     queued = defaultdict(list)
     for kind, column_name, at_name in _KINDS:
         column = getattr(Membership, column_name)
@@ -87,8 +90,11 @@ def plan_due(now, grace=DEFAULT_GRACE):
             if not due:
                 break
             with db.atomic():
-                for channel, ids in _plan_batch(due, kind, column, now, grace).items():
-                    queued[channel] += ids
+                planned = _plan_batch(due, kind, column, now, grace)
+            for channel, ids in planned.items():
+                queued[channel] += ids
+            if on_batch and planned:
+                on_batch(planned)
             if len(due) < PLAN_BATCH:
                 break
     return dict(queued)

@@ -51,6 +51,9 @@ def _group_lines(text):
     continuing = False
     for raw in lines:
         line = raw.strip()
+        if line.startswith(">"):  # quoted text left in an interleaved reply is not theirs
+            continuing = False
+            continue
         if not line:
             continuing = False  # a blank line ends a bullet
             continue

@@ -63,7 +63,7 @@ class User(BaseModel):
 class Membership(BaseModel):
     """The unit that is prompted: one person in one team, with their schedule."""
 
-    user = ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="memberships", on_delete="CASCADE", index=False)  # (user, team) leads
     team = ForeignKeyField(Team, backref="memberships", on_delete="CASCADE")
     role = CharField(default="member")
     prompt_at = CharField(default="17:00")  # local HH:MM
@@ -106,7 +106,7 @@ class Reply(BaseModel):
 
 
 class Entry(BaseModel):
-    membership = ForeignKeyField(Membership, backref="entries", on_delete="CASCADE")
+    membership = ForeignKeyField(Membership, backref="entries", on_delete="CASCADE", index=False)
     reply = ForeignKeyField(Reply, backref="entries", null=True, on_delete="CASCADE")
     local_date = DateField()
     kind = CharField()  # done, goal, blocker
@@ -139,7 +139,7 @@ class EntryTerm(BaseModel):
 class Delivery(BaseModel):
     """The ledger: one row per message we owe someone. See core/ledger.py for the states."""
 
-    membership = ForeignKeyField(Membership, backref="deliveries", on_delete="CASCADE")
+    membership = ForeignKeyField(Membership, backref="deliveries", on_delete="CASCADE", index=False)
     kind = CharField()
     channel = CharField()
     local_date = DateField()

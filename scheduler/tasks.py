@@ -48,9 +48,7 @@ def register(huey, settings):
         return count
 
     def run_tick(now):
-        queued = dispatch.plan_due(now, grace)
-        enqueue_deliveries(queued, not_before=now)
-        return queued
+        return dispatch.plan_due(now, grace, on_batch=lambda queued: enqueue_deliveries(queued, not_before=now))
 
     @huey.periodic_task(crontab(minute="*"), retries=0)
     def tick():

@@ -62,3 +62,8 @@ def test_nothing_to_record(text):
 def test_numbers_that_are_not_list_markers_stay():
     assert kinds_and_texts("3.5 hours on the migration") == [("done", "3.5 hours on the migration")]
     assert kinds_and_texts("-5% error rate") == [("done", "-5% error rate")]
+
+
+def test_quoted_lines_left_in_an_interleaved_reply_are_skipped():
+    text = "> What did you ship?\n- the importer\n> Anything blocking?\n! waiting on keys\n"
+    assert kinds_and_texts(text) == [("done", "the importer"), ("blocker", "waiting on keys")]

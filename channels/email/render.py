@@ -17,6 +17,7 @@ def environment():
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change while running; skip a stat() per render
     )
 
 
