@@ -74,30 +74,18 @@ def new_claim_token(worker=""):
 
 
 def claim(ids, now, token):
-    """Move queued rows that are due to `sending` under `token`; returns the ids won."""
+    """Move queued rows that are due to `sending` under `token`; returns the ids won.
+    The row count of this conditional UPDATE, not a read before it, decides who won."""
     won = []
     for batch in chunked(ids, CHUNK):
-        (
-            Delivery.update(
-                state="sending",
-                claimed_by=token,
-                claimed_at=now,
-                attempts=Delivery.attempts + 1,
-                updated_at=now,
-            )
-            .where(
-                Delivery.id.in_(id_set(batch)),
-                Delivery.state == "queued",
-                Delivery.next_attempt_at <= now,
-            )
-            .execute()
+        query = (
+            Delivery.update(state="sending", claimed_by=token, claimed_at=now, attempts=Delivery.attempts + 1,
+                            updated_at=now)
+            .where(Delivery.id.in_(id_set(batch)), Delivery.state == "queued", Delivery.next_attempt_at <= now)
+            .returning(Delivery.id)
+            .tuples()
         )
-        won += [
-            d.id
-            for d in Delivery.select(Delivery.id).where(
-                Delivery.id.in_(id_set(batch)), Delivery.claimed_by == token, Delivery.state == "sending"
-            )
-        ]
+        won += [row[0] for row in query.execute()]
     return won
 
 

@@ -268,3 +268,21 @@ def test_no_receipt_unless_asked(team, client):
                 content_type="application/json")
     assert Entry.select().count() == 1
     assert OutboxMessage.select().where(OutboxMessage.tag == "receipt").count() == 0
+
+
+def test_recipients_of_one_batch_each_get_their_own_name_and_unsubscribe_link(team):
+    from core.models import User
+
+    User.update(name="Nate <b>&").where(User.email == "nate@example.com").execute()
+    Membership.update(prompt_at="17:00", next_prompt_at=london(FRIDAY, "17:00")).execute()
+    tick(london(FRIDAY, "17:00"))  # three prompts in one batch, rendered once and filled in
+    messages = {m.to: m for m in OutboxMessage.select()}
+    assert len(messages) == 3
+    nate = next(m for to, m in messages.items() if "nate@" in to)
+    assert "Hi Nate <b>&," in nate.text_body and "Hi Nate &lt;b&gt;&amp;," in nate.html_body
+    links = {re.search(r"Unsubscribe: (\S+)", m.text_body).group(1) for m in messages.values()}
+    assert len(links) == 3
+    for message in messages.values():
+        link = re.search(r"Unsubscribe: (\S+)", message.text_body).group(1)
+        assert f'href="{link}"' in message.html_body
+        assert "\x00" not in message.text_body + message.html_body

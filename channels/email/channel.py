@@ -1,6 +1,7 @@
 """The email channel: renders each Outgoing item and hands the batch to a sender
 (the outbox, or Postmark)."""
-from channels.email.message import build_message
+from channels.email.message import build_message, settings_url
+from channels.email.render import BatchRenderer
 from core.channels import DeliveryError, SendResult
 
 
@@ -13,9 +14,10 @@ class EmailChannel:
 
     def send(self, items):
         messages, results = [], []
+        renderer = BatchRenderer(settings_url(self.settings))
         for item in items:
             try:
-                messages.append(build_message(item, self.settings))
+                messages.append(build_message(item, self.settings, renderer))
             except Exception as error:  # a template bug must not hold up the rest of the batch
                 results.append(SendResult(item.delivery_id, error=DeliveryError(f"render failed: {error!r}",
                                                                                   permanent=True)))

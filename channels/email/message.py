@@ -2,7 +2,7 @@
 from email.utils import formataddr, parseaddr
 from functools import lru_cache
 
-from channels.email.render import one_line, render
+from channels.email.render import BatchRenderer, one_line
 from channels.email.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
 
@@ -15,11 +15,16 @@ def _sender_name(from_email):
     return parseaddr(from_email)[0] or "donebot"
 
 
-def build_message(item, settings):
-    """An Outgoing item -> a Postmark message dict (From, To, ReplyTo, Subject, bodies, Tag, Metadata)."""
+def settings_url(settings):
+    return f"{settings.base_url.rstrip('/')}/settings"
+
+
+def build_message(item, settings, renderer=None):
+    """An Outgoing item -> a Postmark message dict (From, To, ReplyTo, Subject, bodies, Tag, Metadata).
+    Pass one BatchRenderer for a whole batch to render shared emails once."""
     unsubscribe = unsubscribe_url(settings, item.user_id)
-    subject, text, html = render(item, settings_url=f"{settings.base_url.rstrip('/')}/settings",
-                                 unsubscribe_url=unsubscribe)
+    renderer = renderer or BatchRenderer(settings_url(settings))
+    subject, text, html = renderer.render(item, unsubscribe)
     message = {
         "From": settings.from_email,
         "To": formataddr((one_line(item.name), item.email)),
