@@ -10,10 +10,11 @@ scale-out table (throughput per worker-process count, and proof nothing was sent
 """
 import argparse
 import datetime
+import os
 import time
 
 from harness import (
-    FakePostmarkProcess, Workers, bench_settings, median, reset_database, seed_memberships, table, wait_until,
+    CpuMeter, FakePostmarkProcess, Workers, postgres_pids, bench_settings, median, reset_database, seed_memberships, table, wait_until,
     worker_env, write_results,
 )
 
@@ -60,11 +61,14 @@ def run_once(fake, members, worker_count, threads, queue_name):
     runtime.huey.flush()
     workers = Workers(worker_count, threads, worker_env(fake.url, queue_name))
     try:
+        meter = CpuMeter(workers=lambda: [p.pid for p in workers.processes], postgres=postgres_pids,
+                         fake=lambda: [fake.process.pid], tick=lambda: [os.getpid()]).start()
         started = time.perf_counter()
         queued = runtime.tasks.run_tick(due)
         tick_seconds = time.perf_counter() - started
         done = wait_until(lambda: fake.stats()["count"] >= members, timeout=600)
         elapsed = time.perf_counter() - started
+        cpu = meter.stop()
         if not done:
             raise RuntimeError(f"only {fake.stats()['count']} of {members} accepted after {elapsed:.0f}s")
         time.sleep(0.5)  # let the last ledger updates land before counting
@@ -79,7 +83,7 @@ def run_once(fake, members, worker_count, threads, queue_name):
         "emails_per_second": round(members / elapsed), "queued": sum(len(v) for v in queued.values()),
         "accepted": stats["count"], "distinct_deliveries": stats["distinct_delivery_ids"],
         "duplicates": stats["duplicates"], "ledger_sent": sent_rows,
-        "worker_peak_rss_mb": [round(p) for p in peaks],
+        "worker_peak_rss_mb": [round(p) for p in peaks], "cpu_seconds": cpu,
     }
 
 
@@ -102,7 +106,8 @@ def main():
                 result = run_once(fake, args.members, worker_count, args.threads, f"bench-{args.name}")
                 runs.append(result)
                 print(f"  run {run + 1}: {worker_count} workers, {result['seconds']} s, "
-                      f"{result['emails_per_second']} emails/s, duplicates {result['duplicates']}", flush=True)
+                      f"{result['emails_per_second']} emails/s, duplicates {result['duplicates']}, "
+                      f"cpu s {result['cpu_seconds']}", flush=True)
         fake.reset()
         baseline_rate = baseline(fake, args.sample)
     finally:

@@ -46,6 +46,45 @@ def reset_database():
     return database
 
 
+def cpu_seconds(pids):
+    """User + system CPU seconds used so far by these processes (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def postgres_pids():
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by each group of processes between start() and stop()."""
+
+    def __init__(self, **groups):
+        self.groups = groups  # name -> callable returning pids
+
+    def start(self):
+        self.before = {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
+        return self
+
+    def stop(self):
+        return {name: round(cpu_seconds(pids()) - self.before[name], 1) for name, pids in self.groups.items()}
+
+
 def bench_settings(fake_url, queue_name):
     from bot.config import Settings
 
