@@ -22,6 +22,7 @@ from core.schedule import DEFAULT_GRACE, Rule, local_date_of, next_occurrence
 log = logging.getLogger(__name__)
 
 PLAN_BATCH = 5000  # memberships per transaction; small enough that workers start early
+MAX_PER_TICK = 250_000  # a larger backlog (long downtime) continues at the next tick
 STALE_SENDING = datetime.timedelta(minutes=10)
 LOST_AFTER = datetime.timedelta(minutes=2)
 SETTLE = datetime.timedelta(minutes=1)
@@ -82,21 +83,18 @@ def plan_due(now, grace=DEFAULT_GRACE, on_batch=None):
     queued = defaultdict(list)
     for kind, column_name, at_name in _KINDS:
         column = getattr(Membership, column_name)
-        while True:
-            fields = [Membership.id, getattr(Membership, at_name), Membership.workdays, Membership.paused_until,
-                      Membership.preferred_channel, column, User.tz, User.email_status]
-            query = Membership.select(*fields).join(User).where(column <= now).order_by(column).limit(PLAN_BATCH)
-            due = fetch_tuples(query, fields, _Due)
-            if not due:
-                break
+        fields = [Membership.id, getattr(Membership, at_name), Membership.workdays, Membership.paused_until,
+                  Membership.preferred_channel, column, User.tz, User.email_status]
+        # One index scan for everything due, then batches: scanning again after each batch would
+        # wade through the index entries the previous batches just updated (quadratic on PostgreSQL).
+        query = Membership.select(*fields).join(User).where(column <= now).order_by(column).limit(MAX_PER_TICK)
+        for due in chunked(fetch_tuples(query, fields, _Due), PLAN_BATCH):
             with db.atomic():
                 planned = _plan_batch(due, kind, column, now, grace)
             for channel, ids in planned.items():
                 queued[channel] += ids
             if on_batch and planned:
                 on_batch(planned)
-            if len(due) < PLAN_BATCH:
-                break
     return dict(queued)
 
 
