@@ -29,7 +29,7 @@ def seed(total, due_count, due_at):
         f"SELECT (SELECT min(id) FROM \"user\") + g - 1, (SELECT min(id) FROM team) + (g - 1) / 10, 'member', '{due_at:%H:%M}', '09:00', '1234567', "
         f"'email', false, "
         f"CASE WHEN g <= {due_count} THEN TIMESTAMP '{stamp}' "
-        f"ELSE TIMESTAMP '{stamp}' + ((g % 1440) + 1) * INTERVAL '1 minute' END, "
+        f"ELSE TIMESTAMP '{stamp}' + (mod(g, 1440) + 1) * INTERVAL '1 minute' END, "
         f"TIMESTAMP '{stamp}' + INTERVAL '1 day', now() "
         f"FROM generate_series(1, {total}) g"
     )
