@@ -2,6 +2,7 @@
 import datetime
 from dataclasses import dataclass, field
 
+from core.db import id_set
 from core.models import Entry, Membership, Team, User
 from core.schedule import parse_workdays, previous_workday
 
@@ -61,42 +62,54 @@ def morning_period(day, workdays="12345"):
 
 def build_digest(team, day, start, end):
     """The digest of `team` for local dates start..end inclusive (dated `day`)."""
-    if isinstance(team, int):
-        team = Team.get_by_id(team)
+    team_id = team if isinstance(team, int) else team.id
+    return build_digests([team_id], day, start, end)[team_id]
+
+
+def build_digests(team_ids, day, start, end):
+    """Digests of many teams for one period, in three queries whatever their number
+    (members, entries, carried-over goals): the morning fan-out builds hundreds at once."""
+    team_ids = list(dict.fromkeys(team_ids))
+    teams = {t.id: t for t in Team.select().where(Team.id.in_(id_set(team_ids)))}
+    digests = {tid: Digest(t.name, t.slug, day, start, end) for tid, t in teams.items()}
     members = list(
         Membership.select(Membership, User)
         .join(User)
-        .where(Membership.team == team)
+        .where(Membership.team.in_(id_set(list(teams))))
         .order_by(User.name, User.email)
     )
     by_id = {m.id: m for m in members}
     people = {}
-    digest = Digest(team.name, team.slug, day, start, end)
-    if not members:
-        return digest
-    entries = (
-        Entry.select()
-        .where(Entry.membership.in_(list(by_id)), Entry.local_date >= start, Entry.local_date <= end)
-        .order_by(Entry.local_date, Entry.id)
-    )
-    for entry in entries:
-        member = by_id[entry.membership_id]
-        person = people.get(member.id)
-        if person is None:
-            person = people[member.id] = PersonDigest(member.id, member.user.display_name, member.user.email)
-        {"done": person.done, "goal": person.goals, "blocker": person.blockers}[entry.kind].append(entry)
-        if entry.kind == "blocker":
-            digest.blockers.append((member.user.display_name, entry.text))
-    digest.people = [people[m.id] for m in members if m.id in people]
-    digest.missing = [m.user.display_name for m in members if m.id not in people and _expected(m, start, end)]
-    goals = (
-        Entry.select()
-        .where(Entry.membership.in_(list(by_id)), Entry.kind == "goal", Entry.completed_at.is_null(),
-               Entry.local_date < start)
-        .order_by(Entry.local_date, Entry.id)
-    )
-    digest.open_goals = [OpenGoal(by_id[g.membership_id].user.display_name, g.text, g.local_date) for g in goals]
-    return digest
+    if members:
+        entries = (
+            Entry.select()
+            .where(Entry.membership.in_(id_set(by_id)), Entry.local_date >= start, Entry.local_date <= end)
+            .order_by(Entry.local_date, Entry.id)
+        )
+        for entry in entries:
+            member = by_id[entry.membership_id]
+            person = people.get(member.id)
+            if person is None:
+                person = people[member.id] = PersonDigest(member.id, member.user.display_name, member.user.email)
+            {"done": person.done, "goal": person.goals, "blocker": person.blockers}[entry.kind].append(entry)
+            if entry.kind == "blocker":
+                digests[member.team_id].blockers.append((member.user.display_name, entry.text))
+        goals = (
+            Entry.select()
+            .where(Entry.membership.in_(id_set(by_id)), Entry.kind == "goal", Entry.completed_at.is_null(),
+                   Entry.local_date < start)
+            .order_by(Entry.local_date, Entry.id)
+        )
+        for goal in goals:
+            member = by_id[goal.membership_id]
+            digests[member.team_id].open_goals.append(OpenGoal(member.user.display_name, goal.text, goal.local_date))
+    for member in members:  # in name order
+        digest = digests[member.team_id]
+        if member.id in people:
+            digest.people.append(people[member.id])
+        elif _expected(member, start, end):
+            digest.missing.append(member.user.display_name)
+    return digests
 
 
 def _expected(member, start, end):

@@ -13,7 +13,7 @@ from peewee import chunked
 from core import channels, ledger, tokens
 from core.channels import DeliveryError, Outgoing
 from core.db import db, fetch_tuples, id_set
-from core.digest import build_digest, morning_period
+from core.digest import build_digests, morning_period
 from core.email_status import set_email_status
 from core.models import Delivery, Entry, InboundMessage, Membership, Reply, Team, User
 from core.replies import open_goals, summarize
@@ -87,7 +87,9 @@ def plan_due(now, grace=DEFAULT_GRACE, on_batch=None):
                   Membership.preferred_channel, column, User.tz, User.email_status]
         # One index scan for everything due, then batches: scanning again after each batch would
         # wade through the index entries the previous batches just updated (quadratic on PostgreSQL).
-        query = Membership.select(*fields).join(User).where(column <= now).order_by(column).limit(MAX_PER_TICK)
+        # Ordered by team so a team's members land in the same batch and share its digest.
+        query = (Membership.select(*fields).join(User).where(column <= now)
+                 .order_by(column, Membership.team, Membership.id).limit(MAX_PER_TICK))
         for due in chunked(fetch_tuples(query, fields, _Due), PLAN_BATCH):
             with db.atomic():
                 planned = _plan_batch(due, kind, column, now, grace)
@@ -148,7 +150,7 @@ class DeliverReport:
     retry: list = field(default_factory=list)  # [(ids, delay seconds)]
 
 
-def deliver(channel_name, ids, now, secret_key, worker="", grace=DEFAULT_GRACE):
+def deliver(channel_name, ids, now, secret_key, worker="", grace=DEFAULT_GRACE, retry_base=ledger.BACKOFF_BASE):
     """Claim these deliveries, render and send what is still owed, and record each outcome."""
     report = DeliverReport()
     token = ledger.new_claim_token(worker)
@@ -172,7 +174,7 @@ def deliver(channel_name, ids, now, secret_key, worker="", grace=DEFAULT_GRACE):
     try:
         results = channel.send(items)
     except DeliveryError as error:
-        _record_batch_error([i.delivery_id for i in items], error, token, now, report)
+        _record_batch_error([i.delivery_id for i in items], error, token, now, report, retry_base)
         return report
     except Exception as error:  # a bug or an unexpected library error: never guess, reconcile
         log.exception("channel %s failed while sending %d messages", channel_name, len(items))
@@ -185,11 +187,11 @@ def deliver(channel_name, ids, now, secret_key, worker="", grace=DEFAULT_GRACE):
         if not result.ok:
             failed_together[id(result.error)].append(result)
     for group in failed_together.values():
-        _record_batch_error([r.delivery_id for r in group], group[0].error, token, now, report)
+        _record_batch_error([r.delivery_id for r in group], group[0].error, token, now, report, retry_base)
     return report
 
 
-def _record_batch_error(ids, error, token, now, report):
+def _record_batch_error(ids, error, token, now, report, retry_base=ledger.BACKOFF_BASE):
     if error.ambiguous:
         report.unknown += ledger.mark_unknown(ids, token, now, error)
     elif error.permanent:
@@ -200,7 +202,7 @@ def _record_batch_error(ids, error, token, now, report):
                 set_email_status(user, error.address_status)
     else:
         attempts = max((d.attempts for d in Delivery.select(Delivery.attempts).where(Delivery.id.in_(ids))), default=1)
-        delay = ledger.backoff(attempts, error.retry_after)
+        delay = ledger.backoff(attempts, error.retry_after, retry_base)
         retried, failed = ledger.mark_retry(ids, token, now, error, delay)
         report.failed += failed
         if retried:
@@ -240,7 +242,7 @@ def _prepare(rows, now, secret_key, grace):
     goals_by_member = defaultdict(list)
     for goal in open_goals({d.membership_id for d in prompts}):
         goals_by_member[goal.membership_id].append(goal)
-    digests = {}
+    digests = _digests_for([d for d in rows if d.kind == "digest"])
     items = []
     for d in rows:
         reason = None
@@ -267,10 +269,7 @@ def _prepare(rows, now, secret_key, grace):
             context["entries"] = entries
             context["summary"] = summarize(entries)
         elif d.kind == "digest":
-            start, end = morning_period(d.local_date, d.workdays)
-            key = (d.team_id, d.local_date, start, end)
-            if key not in digests:  # assembled once per team and period, not per recipient
-                digests[key] = build_digest(d.team_id, d.local_date, start, end)
+            key = (d.team_id, d.local_date, *morning_period(d.local_date, d.workdays))
             if digests[key].is_empty:
                 skips["nobody posted in the period"].append(d.id)
                 continue
@@ -281,6 +280,18 @@ def _prepare(rows, now, secret_key, grace):
             reply_token=tokens.encode(secret_key, d.membership_id, d.local_date), context=context,
         ))
     return items, skips
+
+
+def _digests_for(rows):
+    """Each team's digest, assembled once per batch (not per recipient), all teams of a period at once."""
+    periods = defaultdict(set)
+    for d in rows:
+        periods[(d.local_date, *morning_period(d.local_date, d.workdays))].add(d.team_id)
+    digests = {}
+    for (day, start, end), team_ids in periods.items():
+        for team_id, digest in build_digests(team_ids, day, start, end).items():
+            digests[(team_id, day, start, end)] = digest
+    return digests
 
 
 def _answered(pairs):
@@ -313,11 +324,14 @@ def reap(now, stale_after=STALE_SENDING, lost_after=LOST_AFTER, settle=SETTLE):
     # Only rows unknown for a while: a provider's search may lag a message it just accepted.
     for channel_name, ids in ledger.unknown_by_channel(now - settle).items():
         try:
-            accepted = channels.get(channel_name).reconcile(ids)
+            answers = channels.get(channel_name).reconcile(ids)
         except Exception:  # provider unreachable: leave them unknown until the next reap
             log.warning("could not reconcile %d %s deliveries; will try again", len(ids), channel_name)
             continue
-        not_accepted = [i for i in ids if i not in accepted]
+        accepted = {i: p for i, p in answers.items() if p}
+        not_accepted = [i for i in ids if i in answers and not answers[i]]
+        if len(answers) < len(ids):
+            log.warning("could not check %d %s deliveries; will try again", len(ids) - len(answers), channel_name)
         ledger.resolve_unknown(accepted, not_accepted, now)
         report.reconciled_sent += len(accepted)
         requeue.setdefault(channel_name, []).extend(not_accepted)

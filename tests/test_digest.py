@@ -76,3 +76,20 @@ def test_empty_team_digest(runtime):
     team = create_team("Nobody", slug="nobody")
     digest = build_digest(team, D(2026, 12, 7), D(2026, 12, 4), D(2026, 12, 6))
     assert digest.is_empty and digest.missing == []
+
+
+def test_many_teams_at_once_match_one_at_a_time(team):
+    from core.digest import build_digests
+
+    other = create_team("Other", slug="other")
+    olga = add_member(other, "olga@example.com", NOW, name="Olga")
+    record_reply(olga, D(2026, 12, 5), "- other team's work", "email", "o1", NOW)
+    together = build_digests([team.id, other.id], D(2026, 12, 7), D(2026, 12, 4), D(2026, 12, 6))
+    for each in (team, other):
+        alone = build_digest(each, D(2026, 12, 7), D(2026, 12, 4), D(2026, 12, 6))
+        mine = together[each.id]
+        assert [(p.name, [e.text for e in p.done]) for p in mine.people] == \
+            [(p.name, [e.text for e in p.done]) for p in alone.people]
+        assert (mine.missing, mine.blockers, [g.text for g in mine.open_goals]) == \
+            (alone.missing, alone.blockers, [g.text for g in alone.open_goals])
+    assert [p.name for p in together[other.id].people] == ["Olga"]
