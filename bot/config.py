@@ -43,13 +43,28 @@ class Settings:
     postmark_message_stream: str = "outbound"
     postmark_timeout: float = 10.0
     prompt_grace_minutes: int = 120
+    retry_base_seconds: float = 30.0  # first retry after a transient send error; doubles each attempt
     max_inbound_bytes: int = 10 * 1024 * 1024
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
+    slack_client_id: str = ""  # with slack_client_secret: multi-workspace OAuth install
+    slack_client_secret: str = ""
+    slack_app_token: str = ""  # xapp-...: Socket Mode (`donebot slack-socket`)
+    slack_api_url: str = "https://slack.com/api/"
+    slack_timeout: float = 10.0
+    slack_default_team: str = ""  # slug of the team new Slack users join; empty: one team per workspace
+    slack_digest_channel: str = ""  # also post each team's digest to this Slack channel id
 
     @property
     def production(self):
         return self.env == "production"
+
+    @property
+    def slack_mode(self):
+        """"oauth" (many workspaces install the app), "single" (one bot token) or "" (Slack off)."""
+        if self.slack_client_id and self.slack_client_secret:
+            return "oauth"
+        return "single" if self.slack_bot_token else ""
 
     @property
     def uses_outbox(self):
@@ -106,9 +121,17 @@ def _check(settings):
         raise ConfigError("DATABASE_URL must start with sqlite:, postgres:// or postgresql://")
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+    if settings.retry_base_seconds <= 0:
+        raise ConfigError("RETRY_BASE_SECONDS must be positive")
     if settings.prompt_grace_minutes < 1:
         raise ConfigError("PROMPT_GRACE_MINUTES must be at least 1")
     if (settings.inbound_user == "") != (settings.inbound_password == ""):
         raise ConfigError("set both INBOUND_WEBHOOK_USER and INBOUND_WEBHOOK_PASSWORD, or neither")
+    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
+        raise ConfigError("set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, or neither")
+    if settings.slack_mode and not (settings.slack_signing_secret or settings.slack_app_token):
+        raise ConfigError("Slack needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+    if settings.slack_timeout <= 0:
+        raise ConfigError("SLACK_TIMEOUT must be a positive number of seconds")
     if settings.production and not settings.inbound_user:
         raise ConfigError("INBOUND_WEBHOOK_USER and INBOUND_WEBHOOK_PASSWORD must be set when DONEBOT_ENV=production")

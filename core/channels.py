@@ -59,8 +59,10 @@ class Channel(Protocol):
     def send(self, items: list[Outgoing]) -> list[SendResult]:
         """Send a batch; one result per item. May raise DeliveryError for the whole batch."""
 
-    def reconcile(self, delivery_ids: list[int]) -> dict[int, str]:
-        """Of these deliveries, which did the provider accept? -> {delivery_id: provider id}."""
+    def reconcile(self, delivery_ids: list[int]) -> dict[int, str | None]:
+        """Of these deliveries, which did the provider accept? -> {delivery_id: provider id, or None
+        when the provider has no such message}. Ids left out could not be checked (the provider
+        did not answer) and stay unknown until the next try."""
 
 
 _channels: dict[str, Channel] = {}

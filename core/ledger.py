@@ -27,9 +27,9 @@ CHUNK = 500  # ids per IN (...) list: well inside every database's parameter lim
 PLAN_CHUNK = 2000  # rows per INSERT: 20,000 parameters, under SQLite's 32,766
 
 
-def backoff(attempts, retry_after=None):
+def backoff(attempts, retry_after=None, base=BACKOFF_BASE):
     """Seconds to wait before attempt `attempts + 1`: exponential, with jitter."""
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    delay = min(BACKOFF_CAP, base * 2 ** max(0, attempts - 1))
     delay = delay * random.uniform(0.5, 1.0)
     if retry_after:
         delay = max(delay, float(retry_after))

@@ -63,7 +63,8 @@ def register(huey, settings):
         now = utcnow()
         if not_before:
             now = max(now, datetime.datetime.fromisoformat(not_before))
-        report = dispatch.deliver(channel_name, ids, now, settings.secret_key, worker=worker_name(), grace=grace)
+        report = dispatch.deliver(channel_name, ids, now, settings.secret_key, worker=worker_name(), grace=grace,
+                                  retry_base=settings.retry_base_seconds)
         for retry_ids, delay in report.retry:
             deliver.schedule((channel_name, retry_ids), delay=delay)
         return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped,

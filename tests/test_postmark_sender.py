@@ -327,8 +327,19 @@ def test_find_accepted_answers_for_many_ids_at_once(team, fake):
     sender = channels.get("email").sender
     found = sender.find_accepted(ids)
     accepted = accepted_by_delivery(fake)
-    assert found == {i: accepted[i]["MessageID"] for i in ids[:20]}
+    assert found == {i: accepted[i]["MessageID"] if i in ids[:20] else None for i in ids}
     assert sender.find_accepted([]) == {}
+
+
+def test_a_search_that_fails_leaves_that_delivery_unchecked(team, fake):
+    add_people(team, 3)
+    ids = plan()
+    assert deliver(ids[:1]).sent == 1
+    sender = channels.get("email").sender
+    fake.fail_next(1, "503")  # one of the three searches gets no answer
+    found = sender.find_accepted(ids)
+    assert len(found) == 2  # checked: accepted or not; the third is neither, and stays unknown
+    assert all(value is None or value == accepted_by_delivery(fake)[i]["MessageID"] for i, value in found.items())
 
 
 @pytest.mark.parametrize("code, state", [(405, "queued"), (411, "failed")])

@@ -15,7 +15,9 @@ class OutboxSender:
     def send_batch(self, messages):
         results = []
         for message in messages:
-            delivery_id = int(message["Metadata"]["delivery_id"])
+            # Mail outside the ledger (the web's sign-in links, invitations) has no delivery id.
+            delivery_id = (message.get("Metadata") or {}).get("delivery_id")
+            delivery_id = int(delivery_id) if delivery_id is not None else None
             try:
                 with db.atomic():
                     row = OutboxMessage.create(
@@ -39,5 +41,6 @@ class OutboxSender:
         rows = OutboxMessage.select(OutboxMessage.id, OutboxMessage.delivery).where(
             OutboxMessage.delivery.in_(list(delivery_ids))
         )
-        return {row.delivery_id: f"outbox-{row.id}" for row in rows}
+        kept = {row.delivery_id: f"outbox-{row.id}" for row in rows}
+        return {delivery_id: kept.get(delivery_id) for delivery_id in delivery_ids}
 

@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 500  # Postmark: at most 500 messages per /email/batch call
 MAX_BATCH_BYTES = 40 * 1024 * 1024  # Postmark: 50 MB per batch request, including attachments
 SEARCH_WORKERS = 8
+_UNCHECKED = object()  # a search that failed: neither "accepted" nor "not accepted"
 
 BAD_TOKEN = 10
 MAINTENANCE = 100
@@ -217,7 +218,8 @@ def _chunks(messages):
 
 
 def _delivery_id(message):
-    return int(message["Metadata"]["delivery_id"])
+    delivery_id = (message.get("Metadata") or {}).get("delivery_id")
+    return int(delivery_id) if delivery_id is not None else None  # None: mail outside the ledger (web sign-in)
 
 
 class PostmarkSender:
@@ -315,13 +317,21 @@ class PostmarkSender:
 
     # -- reconciliation -----------------------------------------------------------------------------------------
     def find_accepted(self, delivery_ids):
-        """Of these deliveries, which did Postmark accept? -> {delivery_id: MessageID}. Errors propagate."""
+        """Of these deliveries, which did Postmark accept? -> {delivery_id: MessageID or None}.
+        An id whose search failed (timeout, 5xx) is left out: it stays unknown and is asked again."""
         ids = list(dict.fromkeys(delivery_ids))
         if len(ids) <= 1:
-            found = [(i, self._search(i)) for i in ids]
+            found = [(i, self._search_or_skip(i)) for i in ids]
         else:
-            found = list(zip(ids, self._search_pool().map(self._search, ids)))
-        return {delivery_id: message_id for delivery_id, message_id in found if message_id}
+            found = list(zip(ids, self._search_pool().map(self._search_or_skip, ids)))
+        return {delivery_id: message_id for delivery_id, message_id in found if message_id is not _UNCHECKED}
+
+    def _search_or_skip(self, delivery_id):
+        try:
+            return self._search(delivery_id)
+        except (requests.RequestException, ClientError) as error:
+            log.warning("could not search Postmark for delivery %s: %s", delivery_id, error)
+            return _UNCHECKED
 
     def _search_pool(self):
         with self._lock:
