@@ -6,10 +6,11 @@ from flask import Flask, jsonify
 from bot.runtime import build_runtime
 from bot.web import csrf
 from bot.web.dev import make_dev_blueprint
-from bot.web.pages import make_pages_blueprint
+from bot.web import register as register_web
 from channels.email import events as email_events
 from channels.email import inbound as email_inbound
 from channels.email import unsubscribe as email_unsubscribe
+from channels.slack import web as slack_web
 from core.db import db
 from core.models import utcnow
 
@@ -47,7 +48,7 @@ def create_app(settings, runtime=None):
         return jsonify(status="ok")
 
     csrf.init_app(app)
-    app.register_blueprint(make_pages_blueprint(settings))
+    register_web(app, settings)  # sign-in, today, digests, search, settings, team admin, export
     app.register_blueprint(
         email_inbound.make_blueprint(settings, enqueue=runtime.tasks.process_inbound, clock=utcnow)
     )
@@ -55,4 +56,6 @@ def create_app(settings, runtime=None):
     app.register_blueprint(email_unsubscribe.make_blueprint(settings))
     if settings.uses_outbox:
         app.register_blueprint(make_dev_blueprint(settings))
+    if settings.slack_mode and settings.slack_signing_secret:  # /slack/events, /slack/install, /slack/oauth_redirect
+        app.register_blueprint(slack_web.blueprint_for(settings, enqueue=runtime.tasks.process_inbound))
     return app

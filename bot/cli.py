@@ -200,11 +200,58 @@ def cmd_email_status(args):
         print(f"{user.email:32} {user.email_status:13} {', '.join(slugs)}")
 
 
+def cmd_import(args):
+    """An iDoneThis CSV export into a team: progress on stderr, a summary on stdout."""
+    from core.imports import BadFile, import_rows, read_rows
+    from core.models import utcnow
+    from core.teams import find_team
+
+    _runtime()
+    team = find_team(args.team)
+    try:
+        with open(args.file, encoding="utf-8-sig", newline="") as handle:
+            rows = read_rows(handle.read())
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{args.file} is not UTF-8 text") from None
+    except BadFile as error:
+        raise CommandError(f"{args.file}: {error}") from None
+
+    def progress(done, total):
+        width = 30
+        filled = width * done // max(total, 1)
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rows", end="", file=sys.stderr, flush=True)
+
+    report = import_rows(team, rows, utcnow(), progress=progress)
+    if rows:
+        print(file=sys.stderr)
+    print(f"{args.file} into {team.slug}: {report.summary()}")
+    if report.people_added:
+        print(f"added {len(report.people_added)} people: {', '.join(report.people_added)}")
+    for number, reason in report.rejected[:50]:
+        print(f"  row {number}: {reason}")
+    if len(report.rejected) > 50:
+        print(f"  ... and {len(report.rejected) - 50} more rejected rows")
+
+
 def cmd_reap(args):
     runtime = _runtime()
     report = runtime.tasks.reap.call_local()
     print(f"reap: {report.made_unknown} stale, {report.reconciled_sent} reconciled as sent, requeued "
           f"{_counts(report.requeued)}, {len(report.inbound)} inbound")
+
+
+def cmd_slack_socket(args):
+    from channels.slack.socket import make_handler
+
+    runtime = _runtime()
+    try:
+        handler = make_handler(runtime.settings, enqueue=runtime.tasks.process_inbound)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    print("donebot: connected to Slack over Socket Mode; Ctrl-C to stop", flush=True)
+    handler.start()
 
 
 def build_parser():
@@ -266,8 +313,16 @@ def build_parser():
     p.add_argument("--team", help="only this team (slug or name)")
     p.set_defaults(func=cmd_email_status)
 
+    p = sub.add_parser("import", help="import an iDoneThis CSV export into a team (rows imported before are skipped)")
+    p.add_argument("file", metavar="FILE", help="the CSV (user_email_address, status, body, occurred_on, ...)")
+    p.add_argument("--team", required=True, help="team slug or name")
+    p.set_defaults(func=cmd_import)
+
     p = sub.add_parser("reap", help="re-queue what lost tasks and crashed workers left behind")
     p.set_defaults(func=cmd_reap)
+
+    p = sub.add_parser("slack-socket", help="receive Slack events over Socket Mode (SLACK_APP_TOKEN; no public URL)")
+    p.set_defaults(func=cmd_slack_socket)
     return parser
 
 

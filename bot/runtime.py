@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from channels.email import inbound as email_inbound
 from channels.email.channel import EmailChannel
 from channels.email.outbox import OutboxSender
+from channels import slack
+from bot import logredact
 from core import channels
 from core.db import connect
 from scheduler.queue import make_huey
@@ -38,9 +40,12 @@ def register_channels(settings):
 
     for provider in (email_inbound.PROVIDER, email_inbound.MIME_PROVIDER):
         channels.register_inbound(provider, process_email)
+    if settings.slack_mode:  # SLACK_BOT_TOKEN, or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET
+        slack.register(settings, channels)
 
 
 def build_runtime(settings):
+    logredact.install()  # tokens and email addresses never reach a log line, in any process
     database = connect(settings.database_url)
     register_channels(settings)
     huey = make_huey(settings)

@@ -33,6 +33,11 @@ def summarize(entries):
     return ", ".join(parts) or "nothing"
 
 
+def _no_nul(text):
+    """NUL characters carry nothing a person typed, and PostgreSQL cannot store them in text."""
+    return text.replace("\x00", "") if isinstance(text, str) else text
+
+
 def _existing(source, source_ref):
     reply = Reply.get_or_none(Reply.source == source, Reply.source_ref == source_ref)
     if reply is None:
@@ -60,7 +65,7 @@ def record_reply(membership, local_date, text, source, source_ref, now):
     """
     if isinstance(membership, int):
         membership = Membership.get_by_id(membership)
-    source_ref = str(source_ref)
+    source_ref, text = _no_nul(str(source_ref)), _no_nul(text)
     earlier = _existing(source, source_ref)
     if earlier is not None:
         return earlier
@@ -134,9 +139,10 @@ def replace_reply(source, source_ref, text, now):
 
     Returns the RecordedReply, or None when that message was never recorded. Goals the old
     text closed stay closed. Raises EmptyReply when the new text holds nothing (delete instead)."""
-    reply = Reply.get_or_none(Reply.source == source, Reply.source_ref == str(source_ref))
+    reply = Reply.get_or_none(Reply.source == source, Reply.source_ref == _no_nul(str(source_ref)))
     if reply is None:
         return None
+    text = _no_nul(text)
     parsed = parse_entries(text)
     if not parsed:
         raise EmptyReply("the edited message has no entries")
@@ -176,6 +182,7 @@ def complete_goal(goal, local_date, source, now):
 
 def edit_entry(entry, text, now):
     """Change one entry's text (the web's edit); kind, tags and mentions follow the new text."""
+    text = _no_nul(text)
     parsed = parse_entries(text)
     if not parsed:
         raise EmptyReply("an entry needs some text")

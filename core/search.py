@@ -48,10 +48,10 @@ def _matching_ids(words):
     if is_sqlite():
         # Each word quoted (no FTS syntax gets through) and prefix-matched.
         match = " ".join(f'"{w}"*' for w in words)
-        return SQL("SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?", [match])
+        return SQL("(SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)", [match])
     # \w+ tokens are safe inside to_tsquery; ':*' makes each a prefix.
     tsquery = " & ".join(f"{w}:*" for w in words)
-    return SQL("SELECT id FROM entry WHERE to_tsvector('english', text) @@ to_tsquery('english', %s)", [tsquery])
+    return SQL("(SELECT id FROM entry WHERE to_tsvector('english', text) @@ to_tsquery('english', %s))", [tsquery])
 
 
 def _person_condition(name):

@@ -21,6 +21,11 @@ class BadEvent(ValueError):
     pass
 
 
+def _text(value):
+    """A field's value if it is a string, else None (a list or object in its place is not hashable)."""
+    return value if isinstance(value, str) else None
+
+
 def status_for(event):
     """-> (email address, new status or None to leave it), from one webhook record."""
     kind = event.get("RecordType")
@@ -28,7 +33,7 @@ def status_for(event):
         address = event.get("Email")
         if event.get("Type") == "Unsubscribe":
             return address, "unsubscribed"
-        if event.get("Inactive") is True or event.get("Type") in _HARD_BOUNCE_TYPES:
+        if event.get("Inactive") is True or _text(event.get("Type")) in _HARD_BOUNCE_TYPES:
             return address, "bounced"
         return address, None  # soft bounces and delays: Postmark keeps trying
     if kind == "SpamComplaint":
@@ -36,7 +41,7 @@ def status_for(event):
     if kind == "SubscriptionChange":
         address = event.get("Recipient")
         if event.get("SuppressSending") is True:
-            return address, _STATUS_FOR_SUPPRESSION.get(event.get("SuppressionReason"), "unsubscribed")
+            return address, _STATUS_FOR_SUPPRESSION.get(_text(event.get("SuppressionReason")), "unsubscribed")
         if event.get("SuppressSending") is False:
             return address, "active"  # reactivated in Postmark
         raise BadEvent("SubscriptionChange needs SuppressSending true or false")
@@ -57,7 +62,7 @@ def make_blueprint(settings):
             return refusal
         try:
             event = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:  # RecursionError: nested too deeply
             return jsonify(error=f"body is not valid JSON: {error}"), 400
         if not isinstance(event, dict):
             return jsonify(error="body must be a JSON object"), 400

@@ -44,12 +44,12 @@ def check_payload(body):
     """Validate a Postmark inbound body -> (payload dict, MessageID). Raises BadPayload."""
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:  # RecursionError: nested too deeply
         raise BadPayload(f"body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise BadPayload("body must be a JSON object")
     message_id = payload.get("MessageID")
-    if not isinstance(message_id, str) or not message_id.strip() or len(message_id) > 255:
+    if not isinstance(message_id, str) or not message_id.strip() or len(message_id) > 255 or "\x00" in message_id:
         raise BadPayload("MessageID is required (a non-empty string of at most 255 characters)")
     if not any(isinstance(payload.get(k), str) for k in ("TextBody", "HtmlBody", "RawEmail")):
         raise BadPayload("one of TextBody, HtmlBody or RawEmail is required")
@@ -115,7 +115,7 @@ def make_blueprint(settings, enqueue, clock):
         head = body[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         if b":" not in head.split(b"\n", 1)[0]:
             return jsonify(error="body does not start with RFC 5322 headers"), 400
-        message_id = _header(head, b"message-id") or "sha256:" + hashlib.sha256(body).hexdigest()
+        message_id = _header(head, b"message-id").replace("\x00", "") or "sha256:" + hashlib.sha256(body).hexdigest()
         message, created = store(base64.b64encode(body).decode("ascii"), message_id[:255], clock(),
                                  provider=MIME_PROVIDER)
         if not created:
@@ -160,6 +160,7 @@ def find_token(parsed, mailbox_hash=""):
 
 
 def _finish(message, state, now, error=None, **fields):
+    error = error.replace("\x00", "") if error else error  # PostgreSQL text cannot hold NUL
     InboundMessage.update(state=state, error=error, processed_at=now, **fields).where(
         InboundMessage.id == message.id, InboundMessage.state == "received"
     ).execute()

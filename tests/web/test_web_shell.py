@@ -33,9 +33,10 @@ def test_healthz(client):
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
 
-def test_front_page_lists_teams(client, prompt):
+def test_front_page_invites_to_sign_in_and_names_no_team(client, prompt):
     page = client.get("/").get_data(as_text=True)
-    assert "Web team" in page and "/dev/outbox" in page
+    assert "/signin" in page and "/dev/outbox" in page
+    assert "Web team" not in page  # only members learn a team exists
 
 
 def test_outbox_lists_messages_escaped(client, prompt):
