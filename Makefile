@@ -31,8 +31,19 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# All benchmarks, on PostgreSQL and Redis (BENCH_DATABASE_URL / BENCH_REDIS_URL; the bench database is
+# dropped and re-created). Results go to bench/results/*.json; bench/RESULTS.md explains them.
+BENCH_RUNS ?= 3
 bench: install-test
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/tick.py --members 1000000 --due 40000 --runs $(BENCH_RUNS)
+	$(BIN)/python bench/dispatch.py --members 100000 --workers 2 --runs $(BENCH_RUNS) --name dispatch
+	$(BIN)/python bench/dispatch.py --members 100000 --workers 1,2,4 --runs $(BENCH_RUNS) --sample 50 --name scaleout
+	$(BIN)/python bench/chart.py scaleout.json
+	$(BIN)/python bench/digest.py --teams 10000 --runs $(BENCH_RUNS)
+	$(BIN)/python bench/inbound.py --requests 10000 --clients 32 --runs $(BENCH_RUNS)
+	$(BIN)/python bench/slack.py --prompts 10000 --runs $(BENCH_RUNS)
+	$(BIN)/python bench/web_digest.py
 
 clean:
 	rm -rf $(VENV) donebot.db* donebot-queue.db* *.egg-info

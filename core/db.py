@@ -10,6 +10,7 @@ from peewee import (
 )
 from playhouse.db_url import connect as connect_url
 from playhouse.migrations import Runner
+from playhouse.pool import PooledPostgresqlDatabase
 from playhouse.shortcuts import ReconnectMixin
 
 db = DatabaseProxy()
@@ -26,8 +27,13 @@ SQLITE_PRAGMAS = {
 }
 
 
-class ReconnectingPostgresqlDatabase(ReconnectMixin, PostgresqlDatabase):
-    """Reconnects once when the server dropped the connection (restart, pg_terminate_backend)."""
+POOL_SIZE = 32  # per process: gunicorn threads and huey worker threads each hold one at a time
+
+
+class ReconnectingPostgresqlDatabase(ReconnectMixin, PooledPostgresqlDatabase):
+    """Pooled connections (a web request or a task borrows one instead of opening a new
+    connection, which cost more than the request's own work); reconnects once when the server
+    dropped the connection (restart, pg_terminate_backend)."""
 
     reconnect_errors = (
         (OperationalError, "terminating connection"),
@@ -43,7 +49,7 @@ def connect(url):
     elif url.startswith(("postgres://", "postgresql://")):
         database = connect_url(url)
         database = ReconnectingPostgresqlDatabase(
-            database.database, **database.connect_params
+            database.database, max_connections=POOL_SIZE, stale_timeout=300, timeout=30, **database.connect_params
         )
     else:
         raise ValueError(f"unsupported DATABASE_URL scheme: {url.split(':', 1)[0]!r}")
