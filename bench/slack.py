@@ -21,7 +21,7 @@ def run_once(count, rate, threads):
     from core.db import db
     from core.models import Delivery, Membership, User
     from core.teams import create_team
-    from tests.fakes.slack import TEAM_ID, FakeSlack
+    from tests.fakes.slack import BOT_TOKEN, TEAM_ID, FakeSlack
 
     fake = FakeSlack().start()
     try:
@@ -42,7 +42,7 @@ def run_once(count, rate, threads):
             fake.add_user(f"U{i:06d}", user.email, user.name)
         fake.rate_limit(rate, per_seconds=1.0)
         settings = dataclasses.replace(bench_settings("http://127.0.0.1:9/", "bench-slack"), postmark_server_token="",
-                                       slack_bot_token="xoxb-bench", slack_signing_secret="bench-signing-secret",
+                                       slack_bot_token=BOT_TOKEN, slack_signing_secret="bench-signing-secret",
                                        slack_api_url=fake.url, redis_url="", queue_immediate=True)
         build_runtime(settings)
         started = time.perf_counter()
