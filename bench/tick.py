@@ -37,13 +37,14 @@ def seed(total, due_count, due_at):
 
 
 def explain(due_at):
+    from core import dispatch
     from core.db import db
     from core.models import Membership, User
 
     fields = [Membership.id, Membership.prompt_at, Membership.workdays, Membership.paused_until,
               Membership.preferred_channel, Membership.next_prompt_at, User.tz, User.email_status]
-    query = Membership.select(*fields).join(User).where(Membership.next_prompt_at <= due_at).order_by(
-        Membership.next_prompt_at)
+    query = (Membership.select(*fields).join(User).where(Membership.next_prompt_at <= due_at)
+             .order_by(Membership.next_prompt_at, Membership.team, Membership.id).limit(dispatch.MAX_PER_TICK))
     sql, params = query.sql()
     plan = db.execute_sql("EXPLAIN " + sql, params).fetchall()
     return [row[0] for row in plan]

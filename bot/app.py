@@ -54,7 +54,7 @@ def create_app(settings, runtime=None):
     )
     app.register_blueprint(email_events.make_blueprint(settings))
     app.register_blueprint(email_unsubscribe.make_blueprint(settings))
-    if settings.uses_outbox:
+    if settings.shows_outbox:
         app.register_blueprint(make_dev_blueprint(settings))
     if settings.slack_mode and settings.slack_signing_secret:  # /slack/events, /slack/install, /slack/oauth_redirect
         app.register_blueprint(slack_web.blueprint_for(settings, enqueue=runtime.tasks.process_inbound))

@@ -68,8 +68,13 @@ class Settings:
 
     @property
     def uses_outbox(self):
-        """No Postmark token: keep email in the database and show it at /dev/outbox."""
+        """No Postmark token: keep email in the database (shown at /dev/outbox outside production)."""
         return not self.postmark_server_token
+
+    @property
+    def shows_outbox(self):
+        """/dev/outbox shows everyone's mail, sign-in links included: never in production."""
+        return self.uses_outbox and not self.production
 
 
 _ENV_NAMES = {

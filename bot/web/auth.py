@@ -72,7 +72,7 @@ def make_blueprint(settings):
             url = f"{settings.base_url.rstrip('/')}{url_for('auth.confirm', token=token)}"
             mail.send(settings, user.email, user.display_name, "Your donebot sign-in link", "signin",
                       url=url, user=user, minutes=int(LINK_LIFETIME.total_seconds() // 60))
-        return render_template("signin_sent.html", email=email, uses_outbox=settings.uses_outbox)
+        return render_template("signin_sent.html", email=email, uses_outbox=settings.shows_outbox)
 
     @blueprint.get("/signin/<token>")
     def confirm(token):

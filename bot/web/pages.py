@@ -19,7 +19,7 @@ def make_pages_blueprint(settings):
         if user is not None:
             admin_of = [m.team for m in Membership.select().where(Membership.user == user,
                                                                   Membership.role == "admin")]
-        return {"current_user": user, "uses_outbox": settings.uses_outbox, "admin_teams": admin_of}
+        return {"current_user": user, "uses_outbox": settings.shows_outbox, "admin_teams": admin_of}
 
     @blueprint.app_errorhandler(HTTPException)
     def error_page(error):

@@ -85,3 +85,14 @@ def test_outbox_is_not_served_when_postmark_is_configured(runtime):
     settings = with_settings(runtime.settings, postmark_server_token="server-token")
     client = create_app(settings, runtime).test_client()
     assert client.get("/dev/outbox").status_code == 404
+
+
+def test_the_outbox_is_never_served_in_production(runtime):
+    """Outbox mode keeps everyone's mail, sign-in links included: production must not show it."""
+    from bot.app import create_app
+
+    settings = with_settings(runtime.settings, env="production", secret_key="a-real-secret-key-0123456789",
+                             inbound_user="pm", inbound_password="pm-password-1")
+    client = create_app(settings, runtime).test_client()
+    assert client.get("/dev/outbox").status_code == 404
+    assert "/dev/outbox" not in client.get("/").get_data(as_text=True)
