@@ -30,3 +30,11 @@ def read_body(settings):
     if len(body) > settings.max_inbound_bytes:
         return None, (jsonify(error=f"body larger than {settings.max_inbound_bytes} bytes"), 413)
     return body, None
+
+
+def guarded_body(settings):
+    """What every webhook does first: basic auth, then the size limit.
+    -> (body, None), or (None, the refusal to return)."""
+    if not authorized(settings):
+        return None, unauthorized()
+    return read_body(settings)

@@ -8,7 +8,7 @@ import json
 
 from flask import Blueprint, jsonify
 
-from channels.email.auth import authorized, read_body, unauthorized
+from channels.email.auth import guarded_body
 from core.email_status import set_email_status
 from core.models import User
 
@@ -55,9 +55,7 @@ def make_blueprint(settings):
 
     @blueprint.post("/webhooks/postmark/events")
     def postmark_events():
-        if not authorized(settings):
-            return unauthorized()
-        body, refusal = read_body(settings)
+        body, refusal = guarded_body(settings)
         if refusal:
             return refusal
         try:

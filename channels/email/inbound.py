@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, current_app, jsonify
 from peewee import IntegrityError
 
-from channels.email.auth import authorized, read_body, unauthorized
+from channels.email.auth import guarded_body
 from core import tokens
 from core.db import db
 from core.dispatch import plan_receipt
@@ -81,9 +81,7 @@ def make_blueprint(settings, enqueue, clock):
 
     @blueprint.post("/webhooks/postmark/inbound")
     def postmark_inbound():
-        if not authorized(settings):
-            return unauthorized()
-        body, refusal = read_body(settings)
+        body, refusal = guarded_body(settings)
         if refusal:
             return refusal
         try:
@@ -105,9 +103,7 @@ def make_blueprint(settings, enqueue, clock):
     @blueprint.post("/webhooks/inbound/mime")
     def raw_mime():
         """A raw RFC 5322 message (an SMTP relay, another provider), same auth and limits."""
-        if not authorized(settings):
-            return unauthorized()
-        body, refusal = read_body(settings)
+        body, refusal = guarded_body(settings)
         if refusal:
             return refusal
         if not body.strip():
