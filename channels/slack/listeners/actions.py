@@ -36,16 +36,29 @@ def _own_membership(user, membership_id, team_id):
     return found or membership_for(user, team_id)
 
 
+def _state_values(view):
+    """The submitted input values of a view; {} for a payload of the wrong shape."""
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
 def _value(state, block_id):
     """The submitted value of one input block (plain text, time, date, one choice or several)."""
-    element = (state.get(block_id) or {}).get("value") or (state.get(block_id) or {}).get("text") or {}
+    block = state.get(block_id)
+    block = block if isinstance(block, dict) else {}
+    element = block.get("value") or block.get("text") or {}
+    if not isinstance(element, dict):
+        return None
     for key in ("value", "selected_time", "selected_date"):
         if key in element:
             return element[key]
     if "selected_option" in element:
-        return (element["selected_option"] or {}).get("value")
+        option = element["selected_option"]
+        return option.get("value") if isinstance(option, dict) else None
     if "selected_options" in element:
-        return [o.get("value") for o in element["selected_options"] or []]
+        options = element["selected_options"]
+        return [o.get("value") for o in options if isinstance(o, dict)] if isinstance(options, list) else []
     return None
 
 
@@ -79,7 +92,8 @@ def register(app):
             account = person(context, client)
         except NotLinked as error:
             return ack(response_action="errors", errors={"entries": str(error)[:150]})
-        text = plain_text(_value(view.get("state", {}).get("values", {}), "entries") or "")
+        submitted = _value(_state_values(view), "entries")
+        text = plain_text(submitted if isinstance(submitted, str) else "")
         metadata = _json(view.get("private_metadata"))
         membership = _own_membership(account.user, metadata.get("membership"), context.team_id)
         if membership is None:
@@ -150,7 +164,7 @@ def register(app):
                                      context.team_id)
         if membership is None:
             return ack(response_action="errors", errors={"tz": "You're not in any donebot team yet."})
-        values = view.get("state", {}).get("values", {})
+        values = _state_values(view)
         changes, errors = _settings_from(values, channels.available())
         if errors:
             return ack(response_action="errors", errors=errors)
