@@ -130,3 +130,16 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"DONEBOT_CI: {skipped} test(s) skipped; CI allows none", red=True)
         session.exitstatus = 1
+
+
+def _hypothesis_profiles():
+    """In CI, property tests draw the same examples every run: a red CI then means a change broke
+    something, not that a new random draw found an old bug. Locally they explore anew each run."""
+    from hypothesis import settings as hypothesis_settings
+
+    hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("DONEBOT_CI"):
+        hypothesis_settings.load_profile("ci")
+
+
+_hypothesis_profiles()
