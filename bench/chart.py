@@ -1,7 +1,6 @@
 """Draw dispatch throughput against worker count (bench/results/scaleout.json) as an SVG."""
 import json
 import sys
-from pathlib import Path
 
 from harness import RESULTS, ROOT
 

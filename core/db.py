@@ -6,7 +6,7 @@ default) and PostgreSQL (production); `connect()` decides which at start-up.
 import os
 
 from peewee import (
-    SQL, DatabaseProxy, DateField, DateTimeField, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase,
+    SQL, DatabaseProxy, DateField, DateTimeField, InterfaceError, OperationalError, SqliteDatabase,
 )
 from playhouse.db_url import connect as connect_url
 from playhouse.migrations import Runner

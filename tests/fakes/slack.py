@@ -198,6 +198,16 @@ class FakeSlack:
             self._windows: dict[str, tuple[float, int]] = {}
             self.rate_limited = 0
 
+    def fresh(self):
+        """Back to a just-started fake for the next test: records and switches cleared, only the
+        default workspace, with no users, no revoked tokens and no pending OAuth codes."""
+        self.reset()
+        self.workspaces = {TEAM_ID: self.workspaces[TEAM_ID]}
+        self.workspaces[TEAM_ID].users.clear()
+        self.revoked.clear()
+        self.oauth_codes.clear()
+        return self
+
     def response_url(self, name="1"):
         """A response_url (Slack's hooks.slack.com/commands/...) that lands here, in `responses`."""
         host, port = self._server.server_address[:2]

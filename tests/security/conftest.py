@@ -38,13 +38,7 @@ def _security_fake_slack():
 
 @pytest.fixture
 def fake_slack(_security_fake_slack):
-    fake = _security_fake_slack
-    fake.reset()
-    fake.workspaces = {TEAM_ID: fake.workspaces[TEAM_ID]}
-    fake.workspaces[TEAM_ID].users.clear()
-    fake.revoked.clear()
-    fake.oauth_codes.clear()
-    return fake
+    return _security_fake_slack.fresh()
 
 
 @pytest.fixture

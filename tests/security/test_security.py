@@ -21,7 +21,7 @@ from core.digest import morning_digest
 from core.models import Entry, InboundMessage, Membership, OutboxMessage, Reply, User
 from core.replies import record_reply
 from core.teams import InvalidInput, add_member, create_team
-from tests.conftest import TEST_SECRET, coming, with_settings
+from tests.conftest import TEST_SECRET, coming
 from tests.security.conftest import SIGNING_SECRET, basic, counts
 
 DAY = coming(3)  # a Wednesday in the future

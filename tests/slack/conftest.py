@@ -23,12 +23,7 @@ def _fake_server():
 
 @pytest.fixture
 def fake_slack(_fake_server):
-    _fake_server.reset()
-    _fake_server.workspaces = {TEAM_ID: _fake_server.workspaces[TEAM_ID]}
-    _fake_server.workspaces[TEAM_ID].users.clear()
-    _fake_server.revoked.clear()
-    _fake_server.oauth_codes.clear()
-    return _fake_server
+    return _fake_server.fresh()
 
 
 @pytest.fixture

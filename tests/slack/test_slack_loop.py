@@ -55,7 +55,7 @@ def test_prompt_by_dm_reply_edit_delete_and_digest(team, fake_slack, slack):
     button = [b for b in prompt["blocks"] if b["type"] == "actions"][0]["elements"][0]
     assert button["action_id"] == "donebot_open_modal" and button["text"]["text"] == "Add entries"
     assert prompt["metadata"]["event_payload"]["delivery_id"] == Delivery.get(Delivery.channel == "slack").id
-    account = SlackUser.get(SlackUser.slack_user_id == "UANN")  # linked by users.lookupByEmail
+    SlackUser.get(SlackUser.slack_user_id == "UANN")  # linked by users.lookupByEmail
     assert Identity.get(Identity.channel == "slack").external_id == "T0DONE:UANN"
     assert Delivery.get(Delivery.channel == "slack").state == "sent"
 
