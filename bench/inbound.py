@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from harness import (
-    ROOT, SECRET, Workers, bench_settings, median, reset_database, table, wait_until, worker_env, write_results,
+    ROOT, SECRET, CpuMeter, Workers, postgres_pids, bench_settings, median, reset_database, table, wait_until, worker_env, write_results,
 )
 
 WEB_WORKERS = 2
@@ -87,7 +88,7 @@ async def load(port, bodies, clients):
     return time.perf_counter() - started, latencies
 
 
-def run_once(count, clients, worker_count):
+def run_once(count, clients, worker_count, web_workers=WEB_WORKERS, web_threads=WEB_THREADS):
     from core.models import Entry, InboundMessage
 
     reset_database()
@@ -101,18 +102,22 @@ def run_once(count, clients, worker_count):
     env = worker_env("http://127.0.0.1:9/", queue_name)
     env.pop("POSTMARK_SERVER_TOKEN")  # replies only: no email goes out in this benchmark
     gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS),
-         "--threads", str(WEB_THREADS), "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning",
+        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers),
+         "--threads", str(web_threads), "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning",
          "bot.main:flask_app"], cwd=ROOT, env=env)
     workers = None
     try:
         wait_until(lambda: _answers(port), timeout=30, interval=0.2)
         workers = Workers(worker_count, 4, env)
+        meter = CpuMeter(web=lambda: _family(gunicorn.pid), workers=lambda: [p.pid for p in workers.processes],
+                         postgres=postgres_pids, clients=lambda: [os.getpid()]).start()
         seconds, latencies = asyncio.run(load(port, bodies, clients))
+        load_cpu = meter.stop()
         last_request = time.perf_counter()
         recorded = wait_until(lambda: InboundMessage.select().where(InboundMessage.state == "received").count() == 0
                               and InboundMessage.select().count() >= count, timeout=300, interval=0.25)
         settle = time.perf_counter() - last_request
+        total_cpu = meter.stop()
         entries = Entry.select().count()
         states = {s: InboundMessage.select().where(InboundMessage.state == s).count()
                   for s in ("processed", "rejected", "failed", "received")}
@@ -128,7 +133,14 @@ def run_once(count, clients, worker_count):
         "p99_ms": round(times[int(len(times) * 0.99) - 1] * 1000, 1),
         "non_200": sum(1 for _, status in latencies if status != 200),
         "recorded_within_s": round(settle, 2) if recorded else None, "entries": entries, "states": states,
+        "cpu_seconds_during_load": load_cpu, "cpu_seconds_until_recorded": total_cpu,
     }
+
+
+def _family(pid):
+    """gunicorn's master and its worker processes."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid] + ([int(c) for c in children.read_text().split()] if children.exists() else [])
 
 
 def _answers(port):
@@ -144,18 +156,22 @@ def main():
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1, help="huey_consumer processes parsing replies")
+    parser.add_argument("--web-workers", type=int, default=WEB_WORKERS, help="gunicorn worker processes")
+    parser.add_argument("--web-threads", type=int, default=WEB_THREADS, help="threads per gunicorn worker")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     runs = []
     for run in range(args.runs):
-        result = run_once(args.requests, args.clients, args.workers)
+        result = run_once(args.requests, args.clients, args.workers, args.web_workers, args.web_threads)
         runs.append(result)
         print(f"  run {run + 1}: {result['requests_per_second']} req/s, p99 {result['p99_ms']} ms, "
-              f"recorded {result['recorded_within_s']} s after the last request, {result['states']}", flush=True)
+              f"recorded {result['recorded_within_s']} s after the last request, {result['states']}; CPU-s during "
+              f"load {result['cpu_seconds_during_load']}, until recorded {result['cpu_seconds_until_recorded']}",
+              flush=True)
     row = [args.requests, median([r["requests_per_second"] for r in runs]), median([r["p50_ms"] for r in runs]),
            median([r["p99_ms"] for r in runs]), median([r["recorded_within_s"] or 999 for r in runs]),
            sum(r["non_200"] for r in runs)]
-    print(f"\ninbound: {args.requests} Postmark payloads, {args.clients} clients, gunicorn {WEB_WORKERS}x{WEB_THREADS}\n")
+    print(f"\ninbound: {args.requests} Postmark payloads, {args.clients} clients, gunicorn {args.web_workers}x{args.web_threads}\n")
     print(table([row], ["requests", "req/s", "p50 ms", "p99 ms", "recorded after s", "non-200"]))
     print("targets: >= 1500 req/s, p99 <= 50 ms, recorded within 30 s")
     path = write_results("inbound", {"requests": args.requests, "clients": args.clients, "runs": runs})

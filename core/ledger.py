@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from peewee import Case, chunked
 
-from core.db import db, id_set
+from core.db import db, id_set, insert_rows
 from core.models import Delivery
 
 MAX_ATTEMPTS = 8
@@ -52,18 +52,13 @@ def plan(rows, now):
     """
     queued = defaultdict(list)
     stamp = Delivery.created_at.db_value(now)
-    param = db.param
-    one_row = "(" + ", ".join([param] * len(_PLAN_COLUMNS)) + ")"
-    columns = ", ".join(f'"{c}"' for c in _PLAN_COLUMNS)
-    table = Delivery._meta.table_name
     for batch in chunked(rows, PLAN_CHUNK):
-        params = []
-        for membership_id, kind, channel, local_date, state, last_error in batch:
-            params += [membership_id, kind, channel, Delivery.local_date.db_value(local_date), state, last_error,
-                       0, stamp, stamp, stamp]
-        sql = (f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([one_row] * len(batch))} '
-               f'ON CONFLICT DO NOTHING RETURNING "id", "channel", "state"')
-        for delivery_id, channel, state in db.execute_sql(sql, params).fetchall():
+        values = [(membership_id, kind, channel, Delivery.local_date.db_value(local_date), state, last_error,
+                   0, stamp, stamp, stamp)
+                  for membership_id, kind, channel, local_date, state, last_error in batch]
+        inserted = insert_rows(Delivery, _PLAN_COLUMNS, values,
+                               returning=("id", "channel", "state"), ignore_conflicts=True)
+        for delivery_id, channel, state in inserted:
             if state == "queued":
                 queued[channel].append(delivery_id)
     return dict(queued)

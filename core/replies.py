@@ -1,9 +1,7 @@
 """record_reply: the one door through which every channel records an answer."""
 from dataclasses import dataclass, field
 
-from peewee import IntegrityError
-
-from core.db import db, id_set
+from core.db import db, id_set, insert_rows
 from core.entries import goal_key, parse_entries
 from core.models import Entry, EntryTerm, Membership, Reply
 
@@ -66,47 +64,60 @@ def record_reply(membership, local_date, text, source, source_ref, now):
     if isinstance(membership, int):
         membership = Membership.get_by_id(membership)
     source_ref, text = _no_nul(str(source_ref)), _no_nul(text)
+    parsed = parse_entries(text)
+    if parsed:
+        with db.atomic():
+            recorded = _write(membership, local_date, text, source, source_ref, parsed, now)
+        if recorded is not None:
+            return recorded
+    # Recorded before (a retried webhook, another worker a moment ago), or nothing to record.
     earlier = _existing(source, source_ref)
     if earlier is not None:
         return earlier
-    parsed = parse_entries(text)
-    if not parsed:
-        raise EmptyReply("the reply has no entries")
-    try:
-        with db.atomic():
-            return _write(membership, local_date, text, source, source_ref, parsed, now)
-    except IntegrityError:
-        # Another worker recorded the same message a moment ago.
-        earlier = _existing(source, source_ref)
-        if earlier is None:
-            raise
-        return earlier
+    raise EmptyReply("the reply has no entries")
+
+
+_REPLY_COLUMNS = ("membership_id", "local_date", "source", "source_ref", "text", "created_at")
+_ENTRY_COLUMNS = ("membership_id", "reply_id", "local_date", "kind", "text", "tags", "mentions", "position",
+                  "created_at")
 
 
 def _write(membership, local_date, text, source, source_ref, parsed, now):
-    reply = Reply.create(
-        membership=membership, local_date=local_date, source=source, source_ref=source_ref,
-        text=text, created_at=now,
-    )
-    goals = {}
-    if any(p.closes_goal for p in parsed):
+    """Insert the reply, its entries and their terms (inside the caller's transaction).
+    -> RecordedReply, or None when (source, source_ref) is already recorded.
+
+    A handful of statements whatever the length of the reply: the reply insert doubles as the
+    idempotency check (ON CONFLICT DO NOTHING), and all entries go in one multi-row insert.
+    """
+    day, stamp = Entry.local_date.db_value(local_date), Entry.created_at.db_value(now)
+    inserted = insert_rows(Reply, _REPLY_COLUMNS,
+                           [(membership.id, day, source, source_ref, text, stamp)],
+                           returning=("id",), ignore_conflicts=True)
+    if not inserted:
+        return None
+    goals = {}  # the member's open goals before this reply, for its [x] lines to close
+    if any(item.closes_goal for item in parsed):
         for goal in open_goals([membership.id]):
             goals.setdefault(goal_key(goal.text), goal)
-    entries, closed, terms = [], [], []
-    for position, item in enumerate(parsed):
-        entry = Entry.create(
-            membership=membership, reply=reply, local_date=local_date, kind=item.kind, text=item.text,
-            tags=" ".join(item.tags), mentions=" ".join(item.mentions), position=position, created_at=now,
-        )
-        entries.append(entry)
+    reply = Reply(id=inserted[0][0], membership=membership, local_date=local_date, source=source,
+                  source_ref=source_ref, text=text, created_at=now)
+    entries = [Entry(membership=membership, reply=reply, local_date=local_date, kind=item.kind, text=item.text,
+                     tags=" ".join(item.tags), mentions=" ".join(item.mentions), position=position, created_at=now)
+               for position, item in enumerate(parsed)]
+    rows = [(membership.id, reply.id, day, e.kind, e.text, e.tags, e.mentions, e.position, stamp) for e in entries]
+    ids = dict(insert_rows(Entry, _ENTRY_COLUMNS, rows, returning=("position", "id")))
+    terms = []
+    for entry, item in zip(entries, parsed):
+        entry.id = ids[entry.position]  # RETURNING's row order is not promised: match by position
         terms += _term_rows(entry.id, item.tags, item.mentions)
-        if item.closes_goal:
-            goal = _matching_goal(goals, item.text)
-            if goal is not None:
-                Entry.update(completed_at=now).where(Entry.id == goal.id, Entry.completed_at.is_null()).execute()
-                closed.append(goal)
     if terms:
         EntryTerm.insert_many(terms).execute()
+    closed = []
+    for item in parsed:
+        goal = _matching_goal(goals, item.text) if item.closes_goal else None
+        if goal is not None:
+            Entry.update(completed_at=now).where(Entry.id == goal.id, Entry.completed_at.is_null()).execute()
+            closed.append(goal)
     return RecordedReply(reply, entries, created=True, closed_goals=closed)
 
 
@@ -149,7 +160,7 @@ def replace_reply(source, source_ref, text, now):
     with db.atomic():
         _delete_entries(reply.id)
         reply.delete_instance()
-        return _write(reply.membership, reply.local_date, text, source, str(source_ref), parsed, now)
+        return _write(reply.membership, reply.local_date, text, source, _no_nul(str(source_ref)), parsed, now)
 
 
 def delete_reply(source, source_ref):

@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, jsonify
-from peewee import IntegrityError
 
 from channels.email.auth import guarded_body
 from core import tokens
-from core.db import db
 from core.dispatch import plan_receipt
+from core.db import db, get_by_id, insert_rows
 from core.models import InboundMessage, Membership
 from core.replies import EmptyReply, record_reply
 
@@ -62,17 +61,23 @@ def check_payload(body):
     return payload, message_id.strip()
 
 
+_STORE_COLUMNS = ("provider", "provider_message_id", "payload", "received_at", "state", "entry_count")
+
+
 def store(payload_text, message_id, now, provider=PROVIDER):
-    """Store the raw payload once. -> (InboundMessage, created)."""
-    try:
-        with db.atomic():
-            message = InboundMessage.create(
-                provider=provider, provider_message_id=message_id, payload=payload_text, received_at=now,
-            )
-        return message, True
-    except IntegrityError:
-        return InboundMessage.get(InboundMessage.provider == provider,
-                                  InboundMessage.provider_message_id == message_id), False
+    """Store the raw payload once. -> (id, created).
+
+    One statement, committed on its own (no BEGIN/COMMIT round trips): this runs on every
+    webhook call, and a repeated MessageID simply inserts nothing.
+    """
+    inserted = insert_rows(InboundMessage, _STORE_COLUMNS,
+                           [(provider, message_id, payload_text, InboundMessage.received_at.db_value(now),
+                             "received", 0)],
+                           returning=("id",), ignore_conflicts=True)
+    if inserted:
+        return inserted[0][0], True
+    existing = InboundMessage.get(InboundMessage.provider == provider, InboundMessage.provider_message_id == message_id)
+    return existing.id, False
 
 
 def make_blueprint(settings, enqueue, clock):
@@ -91,14 +96,14 @@ def make_blueprint(settings, enqueue, clock):
             return jsonify(error="body is not UTF-8"), 400
         except BadPayload as error:
             return jsonify(error=str(error)), 400
-        message, created = store(text, message_id, clock())
+        stored_id, created = store(text, message_id, clock())
         if not created:
-            return jsonify(status="duplicate", id=message.id), 200
+            return jsonify(status="duplicate", id=stored_id), 200
         try:
-            enqueue(message.id, PROVIDER)
+            enqueue(stored_id, PROVIDER)
         except Exception:  # queue down: the message is stored, and reap will queue it
-            current_app.logger.exception("could not queue inbound message %s; reap will retry", message.id)
-        return jsonify(status="queued", id=message.id), 200
+            current_app.logger.exception("could not queue inbound message %s; reap will retry", stored_id)
+        return jsonify(status="queued", id=stored_id), 200
 
     @blueprint.post("/webhooks/inbound/mime")
     def raw_mime():
@@ -112,15 +117,15 @@ def make_blueprint(settings, enqueue, clock):
         if b":" not in head.split(b"\n", 1)[0]:
             return jsonify(error="body does not start with RFC 5322 headers"), 400
         message_id = _header(head, b"message-id").replace("\x00", "") or "sha256:" + hashlib.sha256(body).hexdigest()
-        message, created = store(base64.b64encode(body).decode("ascii"), message_id[:255], clock(),
-                                 provider=MIME_PROVIDER)
+        stored_id, created = store(base64.b64encode(body).decode("ascii"), message_id[:255], clock(),
+                                   provider=MIME_PROVIDER)
         if not created:
-            return jsonify(status="duplicate", id=message.id), 200
+            return jsonify(status="duplicate", id=stored_id), 200
         try:
-            enqueue(message.id, MIME_PROVIDER)
+            enqueue(stored_id, MIME_PROVIDER)
         except Exception:
-            current_app.logger.exception("could not queue inbound message %s; reap will retry", message.id)
-        return jsonify(status="queued", id=message.id), 200
+            current_app.logger.exception("could not queue inbound message %s; reap will retry", stored_id)
+        return jsonify(status="queued", id=stored_id), 200
 
     return blueprint
 
@@ -155,11 +160,16 @@ def find_token(parsed, mailbox_hash=""):
     return candidates[0] if candidates else ""
 
 
-def _finish(message, state, now, error=None, **fields):
+def _finish(message, state, now, error=None, membership=None, reply=None, entry_count=0):
+    """Record how processing ended, once: only a message still `received` changes."""
     error = error.replace("\x00", "") if error else error  # PostgreSQL text cannot hold NUL
-    InboundMessage.update(state=state, error=error, processed_at=now, **fields).where(
-        InboundMessage.id == message.id, InboundMessage.state == "received"
-    ).execute()
+    param = db.param
+    db.execute_sql(
+        f'UPDATE "{InboundMessage._meta.table_name}" SET "state" = {param}, "error" = {param}, '
+        f'"processed_at" = {param}, "membership_id" = {param}, "reply_id" = {param}, "entry_count" = {param} '
+        f'WHERE "id" = {param} AND "state" = {param}',
+        (state, error, InboundMessage.processed_at.db_value(now), membership.id if membership else None,
+         reply.id if reply else None, entry_count, message.id, "received"))
     return InboundResult(state)
 
 
@@ -176,7 +186,7 @@ def _parse_stored(message):
 
 def process(message_id, now, secret_key):
     """Turn one stored inbound email into entries. Safe to run twice. -> InboundResult."""
-    message = InboundMessage.get_or_none(InboundMessage.id == message_id)
+    message = get_by_id(InboundMessage, message_id)
     if message is None or message.state != "received":
         return InboundResult(message.state if message else "missing")
     try:
@@ -193,7 +203,7 @@ def process(message_id, now, secret_key):
         membership_id, local_date = tokens.decode(secret_key, token)
     except tokens.InvalidToken as error:
         return _finish(message, "rejected", now, f"invalid reply token: {error}")
-    membership = Membership.get_or_none(Membership.id == membership_id)
+    membership = get_by_id(Membership, membership_id)
     if membership is None:
         return _finish(message, "rejected", now, "reply token names a membership that no longer exists")
     if now.date() - local_date > TOKEN_MAX_AGE:

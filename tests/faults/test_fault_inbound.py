@@ -65,14 +65,14 @@ def test_the_same_email_posted_three_times_at_once_is_recorded_once(server, memb
 
 
 def test_two_workers_processing_the_same_message_record_it_once(runtime, member):
-    message, _ = inbound.store(json.dumps(payload(member, "- alpha\n- beta", "race-1")), "race-1", utcnow())
+    message_id, _ = inbound.store(json.dumps(payload(member, "- alpha\n- beta", "race-1")), "race-1", utcnow())
     barrier = threading.Barrier(4)
     errors = []
 
     def work():
         try:
             barrier.wait()
-            inbound.process(message.id, utcnow(), TEST_SECRET)
+            inbound.process(message_id, utcnow(), TEST_SECRET)
         except Exception as error:  # surfaced below
             errors.append(error)
 
@@ -83,16 +83,16 @@ def test_two_workers_processing_the_same_message_record_it_once(runtime, member)
         t.join()
     assert errors == []
     assert Reply.select().count() == 1 and Entry.select().count() == 2
-    assert InboundMessage.get_by_id(message.id).state == "processed"
+    assert InboundMessage.get_by_id(message_id).state == "processed"
 
 
 def test_a_reply_stored_by_a_web_process_that_died_before_queueing_is_still_processed(runtime, member):
     # What the webhook view had done when its process was killed: stored, never queued.
     five_minutes_ago = utcnow() - datetime.timedelta(minutes=5)
     message_id = str(uuid.uuid4())
-    stored, _ = inbound.store(json.dumps(payload(member, "- survived", message_id)), message_id, five_minutes_ago)
+    stored_id, _ = inbound.store(json.dumps(payload(member, "- survived", message_id)), message_id, five_minutes_ago)
     report = dispatch.reap(utcnow())
-    assert (stored.id, "postmark") in report.inbound
+    assert (stored_id, "postmark") in report.inbound
     runtime.tasks.reap.call_local()  # the periodic task: reap, then queue what it found
-    assert InboundMessage.get_by_id(stored.id).state == "processed"
+    assert InboundMessage.get_by_id(stored_id).state == "processed"
     assert [e.text for e in Entry.select()] == ["survived"]
