@@ -4,6 +4,7 @@ The scheduler's tasks are thin wrappers around these functions; they carry ids o
 """
 import datetime
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -12,7 +13,7 @@ from peewee import chunked
 
 from core import channels, ledger, tokens
 from core.channels import DeliveryError, Outgoing
-from core.db import db, fetch_tuples, id_set
+from core.db import db, fetch_tuples, id_set, is_sqlite
 from core.digest import build_digests, morning_period
 from core.email_status import set_email_status
 from core.models import Delivery, Entry, InboundMessage, Membership, Reply, Team, User
@@ -22,6 +23,7 @@ from core.schedule import DEFAULT_GRACE, Rule, local_date_of, next_occurrence
 log = logging.getLogger(__name__)
 
 PLAN_BATCH = 5000  # memberships per transaction; small enough that workers start early
+PLAN_CONNECTIONS = 2  # batches planned at once on PostgreSQL
 MAX_PER_TICK = 250_000  # a larger backlog (long downtime) continues at the next tick
 STALE_SENDING = datetime.timedelta(minutes=10)
 LOST_AFTER = datetime.timedelta(minutes=2)
@@ -90,14 +92,34 @@ def plan_due(now, grace=DEFAULT_GRACE, on_batch=None):
         # Ordered by team so a team's members land in the same batch and share its digest.
         query = (Membership.select(*fields).join(User).where(column <= now)
                  .order_by(column, Membership.team, Membership.id).limit(MAX_PER_TICK))
-        for due in chunked(fetch_tuples(query, fields, _Due), PLAN_BATCH):
-            with db.atomic():
-                planned = _plan_batch(due, kind, column, now, grace)
+        batches = list(chunked(fetch_tuples(query, fields, _Due), PLAN_BATCH))
+        for planned in _plan_batches(batches, kind, column, now, grace):
             for channel, ids in planned.items():
                 queued[channel] += ids
             if on_batch and planned:
                 on_batch(planned)
     return dict(queued)
+
+
+def _plan_batches(batches, kind, column, now, grace):
+    """Plan each batch in its own transaction; yields what each planned, in order, as it commits."""
+    if len(batches) < 2 or is_sqlite():  # SQLite has one writer at a time
+        for due in batches:
+            with db.atomic():
+                yield _plan_batch(due, kind, column, now, grace)
+        return
+    # The database's inserts and index updates are the tick's cost: more connections plan
+    # batches side by side so the server can use more than one core. Batches are disjoint and
+    # the ledger's unique key guards each row, so the order they commit in does not matter.
+    def plan_on_own_connection(due):
+        try:
+            with db.atomic():
+                return _plan_batch(due, kind, column, now, grace)
+        finally:
+            db.close()  # back to the pool; connections are per thread
+
+    with ThreadPoolExecutor(PLAN_CONNECTIONS, thread_name_prefix="plan") as pool:
+        yield from pool.map(plan_on_own_connection, batches)
 
 
 def _plan_batch(due, kind, column, now, grace):
