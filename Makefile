@@ -42,7 +42,7 @@ bench: install-test
 	$(BIN)/python bench/chart.py scaleout.json
 	$(BIN)/python bench/digest.py --teams 10000 --runs $(BENCH_RUNS)
 	$(BIN)/python bench/inbound.py --requests 10000 --clients 32 --runs $(BENCH_RUNS)
-	$(BIN)/python bench/slack.py --prompts 10000 --runs $(BENCH_RUNS)
+	$(BIN)/python bench/slack.py --prompts 10000 --rate 150 --runs $(BENCH_RUNS)
 	$(BIN)/python bench/web_digest.py
 
 clean:

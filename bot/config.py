@@ -52,6 +52,9 @@ class Settings:
     slack_app_token: str = ""  # xapp-...: Socket Mode (`donebot slack-socket`)
     slack_api_url: str = "https://slack.com/api/"
     slack_timeout: float = 10.0
+    # Slack Web API calls a second per method and workspace, paced together by a process's threads
+    # (channels/slack/ratelimit.py); a 429 that still comes pauses that method for all of them.
+    slack_rate_per_second: float = 50.0
     slack_default_team: str = ""  # slug of the team new Slack users join; empty: one team per workspace
     slack_digest_channel: str = ""  # also post each team's digest to this Slack channel id
 
@@ -138,5 +141,7 @@ def _check(settings):
         raise ConfigError("Slack needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
     if settings.slack_timeout <= 0:
         raise ConfigError("SLACK_TIMEOUT must be a positive number of seconds")
+    if not settings.slack_rate_per_second > 0:
+        raise ConfigError("SLACK_RATE_PER_SECOND must be a positive number of calls per second")
     if settings.production and not settings.inbound_user:
         raise ConfigError("INBOUND_WEBHOOK_USER and INBOUND_WEBHOOK_PASSWORD must be set when DONEBOT_ENV=production")

@@ -63,7 +63,8 @@ def test_inbound(bench_env):
 
 
 def test_slack(bench_env):
-    run(bench_env, "slack.py", "--prompts", "300", "--rate", "100", "--runs", "1")
+    # Paced above the fake's limit, so 429s do come: each is waited out, nothing lost or doubled.
+    run(bench_env, "slack.py", "--prompts", "300", "--rate", "100", "--pace", "300", "--runs", "1")
     run_ = results("slack")["runs"][0]
     assert run_["states"]["sent"] == 300 and run_["distinct"] == 300 and run_["rate_limited"] > 0
 

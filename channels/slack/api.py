@@ -2,8 +2,10 @@
 
     Slack answered                                    what donebot does
     ------------------------------------------------  -----------------------------------------------------
-    HTTP 429 / "ratelimited" (Retry-After: n)          sleep n seconds and call again, up to MAX_WAIT in all;
-                                                       then a transient DeliveryError(retry_after=n)
+    HTTP 429 / "ratelimited" (Retry-After: n)          pause the process's bucket for that method n seconds
+                                                       (every thread waits; see ratelimit.py) and call again,
+                                                       waiting up to MAX_WAIT in all; then a transient
+                                                       DeliveryError(retry_after=the wait still ahead)
     account_inactive, user_disabled, user_not_found,   permanent; the Slack account is flagged inactive
     cannot_dm_bot                                      (no more DMs), like a bounced email address
     channel_not_found (a cached DM channel)            open the DM again once, then permanent
@@ -21,6 +23,7 @@ from socket import timeout as SocketTimeout
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from channels.slack.ratelimit import WaitTooLong
 from core.channels import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -31,9 +34,19 @@ INACTIVE_ERRORS = {"account_inactive", "user_disabled", "user_not_found", "canno
 TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "missing_scope", "not_allowed_token_type"}
 
 
-def web_client(settings, token=None):
+class PacedWebClient(WebClient):
+    """A WebClient that carries the process's RateLimiter (channels.slack.clients.Clients owns it);
+    call() takes a turn from it before every request. `limiter=None`: unpaced (bolt's own client)."""
+
+    def __init__(self, *args, limiter=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limiter = limiter
+
+
+def web_client(settings, token=None, limiter=None):
     # Every call has a timeout; retries are donebot's decision (see call()), not the SDK's.
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=settings.slack_timeout, retry_handlers=[])
+    return PacedWebClient(token=token, base_url=settings.slack_api_url, timeout=settings.slack_timeout,
+                          retry_handlers=[], limiter=limiter)
 
 
 def error_code(error):
@@ -60,7 +73,38 @@ def is_rate_limited(error):
 
 
 def call(method, sleep=time.sleep, max_wait=MAX_WAIT, **kwargs):
-    """Call a WebClient method, sleeping through rate limits (Retry-After) up to `max_wait` seconds."""
+    """Call a WebClient method, waiting out rate limits for up to `max_wait` seconds in all.
+
+    With a limiter on the client, the call first takes its turn in the bucket for (token, method),
+    shared by every thread of the process, and a 429 pauses that bucket for Retry-After (so the
+    other threads wait too, instead of hitting the limit meanwhile). Without one, this thread
+    sleeps through Retry-After (`sleep`) by itself. Either way, once the wait ahead would go past
+    `max_wait`, a transient DeliveryError(retry_after=...) hands the delivery back to the ledger.
+    A 429 means Slack did not take the request, so calling again never doubles a message.
+    """
+    limiter = getattr(getattr(method, "__self__", None), "limiter", None)
+    if limiter is None:
+        return _call_sleeping(method, sleep, max_wait, kwargs)
+    api_method = method.__name__.replace("_", ".")  # chat_postMessage -> chat.postMessage
+    key = (method.__self__.token, api_method)  # Slack's limits are per workspace (bot token) and method
+    deadline = limiter.clock() + max_wait
+    while True:
+        try:
+            limiter.acquire(key, max_wait=max(0.0, deadline - limiter.clock()))
+        except WaitTooLong as wait:
+            raise DeliveryError(f"Slack rate limit: {api_method} waits {wait.wait:.0f}s more; will retry",
+                                retry_after=max(1.0, wait.wait)) from None
+        try:
+            return method(**kwargs)
+        except SlackApiError as error:
+            if not is_rate_limited(error):
+                raise
+            retry_after = _retry_after(error)
+            log.info("Slack answered 429 to %s: pausing it for %.0fs in this process", api_method, retry_after)
+            limiter.pause(key, retry_after)
+
+
+def _call_sleeping(method, sleep, max_wait, kwargs):
     waited = 0.0
     while True:
         try:
