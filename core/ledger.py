@@ -15,7 +15,7 @@ import random
 import uuid
 from collections import defaultdict
 
-from peewee import Case, chunked
+from peewee import chunked
 
 from core.db import db, id_set, insert_rows
 from core.models import Delivery
@@ -101,15 +101,24 @@ def _from_sending(ids, token, now, *conditions, **changes):
 def mark_sent(sent, token, now):
     """`sent` is [(delivery_id, provider_message_id)]. Returns how many rows moved.
 
-    One UPDATE per chunk: the provider ids go in through a CASE on the id."""
+    One UPDATE per chunk, written as SQL text: the provider ids go in through a CASE on the id
+    (ids are integers we read ourselves, inline), which the query builder took longer to build
+    than the database took to run."""
     moved = 0
+    table, param = Delivery._meta.table_name, db.param
     with db.atomic():
         for batch in chunked(sent, CHUNK):
-            changes = {"state": "sent", "last_error": None}
-            pairs = [(d, p) for d, p in batch if p]
+            pairs = [(int(d), p) for d, p in batch if p]
+            provider_id = '"provider_message_id"'
             if pairs:
-                changes["provider_message_id"] = Case(Delivery.id, pairs, Delivery.provider_message_id)
-            moved += _from_sending([d for d, _ in batch], token, now, **changes)
+                whens = " ".join(f"WHEN {d} THEN {param}" for d, _ in pairs)
+                provider_id = f'CASE "id" {whens} ELSE "provider_message_id" END'
+            cursor = db.execute_sql(
+                f'UPDATE "{table}" SET "state" = {param}, "last_error" = NULL, "updated_at" = {param}, '
+                f'"provider_message_id" = {provider_id} '
+                f'WHERE "id" IN {id_set(d for d, _ in batch).sql} AND "state" = {param} AND "claimed_by" = {param}',
+                ["sent", Delivery.updated_at.db_value(now)] + [p for _, p in pairs] + ["sending", token])
+            moved += cursor.rowcount
     return moved
 
 

@@ -53,9 +53,10 @@ import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 
 import requests
-from postmarker.core import PostmarkClient
+from postmarker.core import USER_AGENT, PostmarkClient
 from postmarker.exceptions import ClientError
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
@@ -204,17 +205,20 @@ def _message_error(answer, message, shared):
 
 
 def _chunks(messages):
-    """Split into requests of at most MAX_BATCH messages and about MAX_BATCH_BYTES of JSON."""
-    chunk, size = [], 0
+    """Split into requests of at most MAX_BATCH messages and about MAX_BATCH_BYTES of JSON.
+    Yields (messages, their JSON): each message is encoded once, here, and the request body is
+    those encodings joined (encoding twice was a fifth of a worker's time)."""
+    chunk, encoded, size = [], [], 0
     for message in messages:
-        message_size = len(json.dumps(message, separators=(",", ":"))) + 1
-        if chunk and (len(chunk) >= MAX_BATCH or size + message_size > MAX_BATCH_BYTES):
-            yield chunk
-            chunk, size = [], 0
+        text = json.dumps(message, separators=(",", ":")).encode()
+        if chunk and (len(chunk) >= MAX_BATCH or size + len(text) + 1 > MAX_BATCH_BYTES):
+            yield chunk, encoded
+            chunk, encoded, size = [], [], 0
         chunk.append(message)
-        size += message_size
+        encoded.append(text)
+        size += len(text) + 1
     if chunk:
-        yield chunk
+        yield chunk, encoded
 
 
 def _delivery_id(message):
@@ -268,16 +272,16 @@ class PostmarkSender:
         """POST the messages as they are, at most 500 per request; one SendResult per message."""
         results, shared = [], {}
         chunks = list(_chunks(messages))
-        for index, chunk in enumerate(chunks):
+        for index, (chunk, encoded) in enumerate(chunks):
             try:
-                answers = self._post_batch(chunk)
+                answers = self._post_batch(chunk, b"[" + b",".join(encoded) + b"]")
             except Exception as raw:  # noqa: BLE001 - every failure becomes a DeliveryError
                 error = _request_error(raw)
                 log.warning("Postmark batch of %d failed: %s", len(chunk), error)
                 results += [SendResult(_delivery_id(m), error=error) for m in chunk]
                 if error.permanent:
                     continue  # the request was wrong; the next one may not be
-                rest = [m for later in chunks[index + 1:] for m in later]
+                rest = [m for later, _ in chunks[index + 1:] for m in later]
                 if rest:
                     not_sent = DeliveryError(f"not sent: an earlier request of this batch failed ({error})",
                                              retry_after=error.retry_after)
@@ -286,8 +290,15 @@ class PostmarkSender:
             results += self._results(chunk, answers, shared)
         return self._raise_if_uniform(results)
 
-    def _post_batch(self, chunk):
-        answers = self._client().call("POST", "/email/batch", data=chunk)
+    def _post_batch(self, chunk, body):
+        # postmarker's own call() would encode the batch again; its session and its error
+        # handling (check_response) are used as they are.
+        client = self._client()
+        response = client.session.post(urljoin(self.api_url, "/email/batch"), data=body, timeout=self.timeout,
+                                       headers={"Accept": "application/json", "Content-Type": "application/json",
+                                                "User-Agent": USER_AGENT, "X-Postmark-Server-Token": self.server_token})
+        client.check_response(response)
+        answers = response.json()
         if not isinstance(answers, list) or len(answers) != len(chunk) or not all(isinstance(a, dict) for a in answers):
             raise DeliveryError(f"Postmark's batch answer is not one result per message ({str(answers)[:200]}); "
                                 "reconcile first", ambiguous=True)
