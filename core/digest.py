@@ -1,8 +1,9 @@
 """What a team got done in a period: the data every channel renders as a digest."""
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from core.db import id_set
+from core.db import fetch_tuples, id_set
 from core.models import Entry, Membership, Team, User
 from core.schedule import parse_workdays, previous_workday
 
@@ -66,49 +67,81 @@ def build_digest(team, day, start, end):
     return build_digests([team_id], day, start, end)[team_id]
 
 
+class DigestEntry(NamedTuple):
+    """One entry as a digest shows it: read as a plain row (model instances cost more than the
+    rest of assembling a digest)."""
+
+    id: int
+    membership_id: int
+    local_date: datetime.date
+    kind: str
+    text: str
+    tags: str
+
+    @property
+    def tag_list(self):
+        return self.tags.split() if self.tags else []
+
+
+class _Member(NamedTuple):
+    id: int
+    team_id: int
+    workdays: str
+    paused_until: datetime.date | None
+    name: str
+    email: str
+
+    @property
+    def display_name(self):
+        return self.name or self.email.split("@", 1)[0]
+
+
+_ENTRY_FIELDS = [Entry.id, Entry.membership, Entry.local_date, Entry.kind, Entry.text, Entry.tags]
+_MEMBER_FIELDS = [Membership.id, Membership.team, Membership.workdays, Membership.paused_until, User.name, User.email]
+
+
 def build_digests(team_ids, day, start, end):
-    """Digests of many teams for one period, in three queries whatever their number
-    (members, entries, carried-over goals): the morning fan-out builds hundreds at once."""
+    """Digests of many teams for one period, in four queries whatever their number
+    (teams, members, entries, carried-over goals): the morning fan-out builds hundreds at once."""
     team_ids = list(dict.fromkeys(team_ids))
-    teams = {t.id: t for t in Team.select().where(Team.id.in_(id_set(team_ids)))}
+    teams = {t.id: t for t in Team.select(Team.id, Team.name, Team.slug).where(Team.id.in_(id_set(team_ids)))}
     digests = {tid: Digest(t.name, t.slug, day, start, end) for tid, t in teams.items()}
-    members = list(
-        Membership.select(Membership, User)
-        .join(User)
-        .where(Membership.team.in_(id_set(list(teams))))
-        .order_by(User.name, User.email)
-    )
+    members = fetch_tuples(
+        Membership.select(*_MEMBER_FIELDS).join(User).where(Membership.team.in_(id_set(list(teams))))
+        .order_by(User.name, User.email),
+        _MEMBER_FIELDS, _Member)
     by_id = {m.id: m for m in members}
     people = {}
     if members:
-        entries = (
-            Entry.select()
+        entries = fetch_tuples(
+            Entry.select(*_ENTRY_FIELDS)
             .where(Entry.membership.in_(id_set(by_id)), Entry.local_date >= start, Entry.local_date <= end)
-            .order_by(Entry.local_date, Entry.id)
-        )
+            .order_by(Entry.local_date, Entry.id),
+            _ENTRY_FIELDS, DigestEntry)
         for entry in entries:
             member = by_id[entry.membership_id]
             person = people.get(member.id)
             if person is None:
-                person = people[member.id] = PersonDigest(member.id, member.user.display_name, member.user.email)
+                person = people[member.id] = PersonDigest(member.id, member.display_name, member.email)
             {"done": person.done, "goal": person.goals, "blocker": person.blockers}[entry.kind].append(entry)
             if entry.kind == "blocker":
-                digests[member.team_id].blockers.append((member.user.display_name, entry.text))
-        goals = (
-            Entry.select()
+                digests[member.team_id].blockers.append((member.display_name, entry.text))
+        goal_fields = [Entry.membership, Entry.text, Entry.local_date]
+        goals = fetch_tuples(
+            Entry.select(*goal_fields)
             .where(Entry.membership.in_(id_set(by_id)), Entry.kind == "goal", Entry.completed_at.is_null(),
                    Entry.local_date < start)
-            .order_by(Entry.local_date, Entry.id)
-        )
-        for goal in goals:
-            member = by_id[goal.membership_id]
-            digests[member.team_id].open_goals.append(OpenGoal(member.user.display_name, goal.text, goal.local_date))
+            .order_by(Entry.local_date, Entry.id),
+            goal_fields)
+        for membership_id, text, since in goals:
+            member = by_id[membership_id]
+            digests[member.team_id].open_goals.append(OpenGoal(member.display_name, text, since))
     for member in members:  # in name order
         digest = digests[member.team_id]
         if member.id in people:
             digest.people.append(people[member.id])
         elif _expected(member, start, end):
-            digest.missing.append(member.user.display_name)
+            digest.missing.append(member.display_name)
     return digests
 
 
