@@ -3,6 +3,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from peewee import chunked
+
 from core.db import fetch_tuples, id_set
 from core.models import Entry, Membership, Team, User
 from core.schedule import parse_workdays, previous_workday
@@ -97,19 +99,24 @@ class _Member(NamedTuple):
 
 
 _ENTRY_FIELDS = [Entry.id, Entry.membership, Entry.local_date, Entry.kind, Entry.text, Entry.tags]
-_MEMBER_FIELDS = [Membership.id, Membership.team, Membership.workdays, Membership.paused_until, User.name, User.email]
 
 
 def build_digests(team_ids, day, start, end):
-    """Digests of many teams for one period, in four queries whatever their number
-    (teams, members, entries, carried-over goals): the morning fan-out builds hundreds at once."""
+    """Digests of many teams for one period, in five queries whatever their number
+    (teams, members, their users, entries, carried-over goals): the morning fan-out builds hundreds at once."""
     team_ids = list(dict.fromkeys(team_ids))
     teams = {t.id: t for t in Team.select(Team.id, Team.name, Team.slug).where(Team.id.in_(id_set(team_ids)))}
     digests = {tid: Digest(t.name, t.slug, day, start, end) for tid, t in teams.items()}
-    members = fetch_tuples(
-        Membership.select(*_MEMBER_FIELDS).join(User).where(Membership.team.in_(id_set(list(teams))))
-        .order_by(User.name, User.email),
-        _MEMBER_FIELDS, _Member)
+    # Members, then their users by id: joined in one query, PostgreSQL chose to hash the whole
+    # user table for every batch of teams.
+    member_fields = [Membership.id, Membership.team, Membership.workdays, Membership.paused_until, Membership.user]
+    rows = fetch_tuples(Membership.select(*member_fields).where(Membership.team.in_(id_set(list(teams)))),
+                        member_fields)
+    users = {}
+    for batch in chunked(list({row[4] for row in rows}), 1000):
+        users.update((uid, (name, email)) for uid, name, email in
+                     User.select(User.id, User.name, User.email).where(User.id.in_(id_set(batch))).tuples())
+    members = sorted((_Member(*row[:4], *users[row[4]]) for row in rows), key=lambda m: (m.name, m.email))
     by_id = {m.id: m for m in members}
     people = {}
     if members:
