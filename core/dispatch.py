@@ -83,7 +83,6 @@ def plan_due(now, grace=DEFAULT_GRACE, on_batch=None):
     `on_batch(queued)` is called after each batch commits, so workers can start sending
     while the rest is still being planned."""
     queued = defaultdict(list)
-    analyzed = is_sqlite()
     for kind, column_name, at_name in _KINDS:
         column = getattr(Membership, column_name)
         fields = [Membership.id, getattr(Membership, at_name), Membership.workdays, Membership.paused_until,
@@ -97,12 +96,6 @@ def plan_due(now, grace=DEFAULT_GRACE, on_batch=None):
         for planned in _plan_batches(batches, kind, column, now, grace):
             for channel, ids in planned.items():
                 queued[channel] += ids
-            if not analyzed and len(batches) > 1:
-                # A morning fan-out can multiply the ledger's size before autovacuum looks again; on
-                # stale statistics PostgreSQL answered the workers' `id IN (...)` lookups with
-                # sequential scans (45 ms each instead of 5). Fresh ones before workers start.
-                db.execute_sql(f'ANALYZE "{Delivery._meta.table_name}"')
-                analyzed = True
             if on_batch and planned:
                 on_batch(planned)
     return dict(queued)
