@@ -1,6 +1,7 @@
 """What a team got done in a period: the data every channel renders as a digest."""
 import datetime
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from peewee import chunked
@@ -56,6 +57,7 @@ class Digest:
         return f"{self.start.strftime('%A, %B %-d')} – {self.end.strftime('%A, %B %-d')}"
 
 
+@lru_cache(maxsize=4096)  # asked once per recipient in a fan-out; a pure function of its arguments
 def morning_period(day, workdays="12345"):
     """The local dates a digest sent on the morning of `day` covers: since the previous
     digest (the previous workday), up to yesterday. Monday's digest covers Friday to Sunday."""

@@ -6,6 +6,7 @@ nothing stored, unguessable without the secret key.
 """
 import base64
 import datetime
+import functools
 import hashlib
 import hmac
 import struct
@@ -20,9 +21,17 @@ class InvalidToken(ValueError):
     pass
 
 
-def _mac(secret, purpose, payload):
+@functools.lru_cache(maxsize=16)
+def _keyed(secret, purpose):
+    """An HMAC already fed the key and purpose; each token copies it (a fan-out signs two per email)."""
     key = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(key, purpose.encode() + b":" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+    return hmac.new(key, purpose.encode() + b":", hashlib.sha256)
+
+
+def _mac(secret, purpose, payload):
+    mac = _keyed(secret, purpose).copy()
+    mac.update(payload)
+    return mac.digest()[:_MAC_BYTES]
 
 
 def encode(secret, membership_id, local_date, purpose="reply"):
