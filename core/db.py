@@ -39,13 +39,34 @@ class ReconnectingPostgresqlDatabase(ReconnectMixin, PooledPostgresqlDatabase):
         (OperationalError, "terminating connection"),
         (OperationalError, "server closed the connection"),
         (InterfaceError, "connection already closed"),
+        (OperationalError, "could not receive data from server"),
+        (OperationalError, "ssl syscall error"),
     )
+
+    def _reconnect(self, func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception as error:
+            if self.in_transaction() or not self._dropped(error):
+                raise
+            # The server dropped this connection (a restart, pg_terminate_backend). After a restart the
+            # idle pooled connections are dead too, and checkout does not probe them: drop them all,
+            # then retry once on a fresh connection (outside a transaction, so nothing is lost).
+            self.close_idle()
+            if not self.is_closed():
+                self.close()
+            self.connect()
+            return func(*args, **kwargs)
+
+    def _dropped(self, error):
+        text = str(error).lower()
+        return any(isinstance(error, kind) and fragment.lower() in text for kind, fragment in self.reconnect_errors)
 
     def _is_closed(self, conn):
         # The pool's own check sends `SELECT 1` on every checkout while holding the process-wide
         # connection lock, which serialised every request of a gunicorn worker behind a round trip.
         # A connection the server dropped is caught on its first statement instead: it raises one
-        # of reconnect_errors outside a transaction, and ReconnectMixin reconnects and retries.
+        # of reconnect_errors outside a transaction, and _reconnect empties the pool and retries.
         return bool(conn.closed) or self._adapter.txn_status(conn) == self._adapter.txn_unknown
 
 
@@ -86,7 +107,8 @@ def id_set(ids):
 
 _ARRAY_TYPES = {"INT": "bigint[]", "BIGINT": "bigint[]", "SMALLINT": "bigint[]", "AUTO": "bigint[]",
                 "BIGAUTO": "bigint[]", "BOOL": "boolean[]", "DATE": "date[]", "DATETIME": "timestamp[]",
-                "FLOAT": "double precision[]", "DOUBLE": "double precision[]"}
+                "FLOAT": "double precision[]", "DOUBLE": "double precision[]", "VARCHAR": "text[]",
+                "CHAR": "text[]", "TEXT": "text[]"}
 
 
 def insert_rows(model, columns, rows, returning=(), ignore_conflicts=False):
@@ -111,7 +133,9 @@ def insert_rows(model, columns, rows, returning=(), ignore_conflicts=False):
         fields = model._meta.columns
         selected, arrays, scalars, params = [], [], [], []
         for name, values in zip(columns, zip(*rows)):
-            array_type = _ARRAY_TYPES.get(fields[name].field_type, "text[]")
+            array_type = _ARRAY_TYPES.get(fields[name].field_type)
+            if array_type is None:  # text would not cast to it: add the type above
+                raise TypeError(f"insert_rows: no array type for {fields[name].field_type} ({table}.{name})")
             if len(values) > 1 and values.count(values[0]) == len(values):
                 selected.append(f"%s::{array_type[:-2]}")
                 scalars.append(values[0])

@@ -4,8 +4,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from peewee import chunked
-
 from core.db import fetch_tuples, id_set
 from core.models import Entry, Membership, Team, User
 from core.schedule import parse_workdays, previous_workday
@@ -114,11 +112,14 @@ def build_digests(team_ids, day, start, end):
     member_fields = [Membership.id, Membership.team, Membership.workdays, Membership.paused_until, Membership.user]
     rows = fetch_tuples(Membership.select(*member_fields).where(Membership.team.in_(id_set(list(teams)))),
                         member_fields)
-    users = {}
-    for batch in chunked(list({row[4] for row in rows}), 1000):
-        users.update((uid, (name, email)) for uid, name, email in
-                     User.select(User.id, User.name, User.email).where(User.id.in_(id_set(batch))).tuples())
-    members = sorted((_Member(*row[:4], *users[row[4]]) for row in rows), key=lambda m: (m.name, m.email))
+    users = {}  # id -> (name, email), in the database's name order (its collation, as before)
+    if rows:
+        users = {uid: (name, email) for uid, name, email in
+                 User.select(User.id, User.name, User.email).where(User.id.in_(id_set({row[4] for row in rows})))
+                 .order_by(User.name, User.email).tuples()}
+    rank = {uid: i for i, uid in enumerate(users)}
+    members = [_Member(*row[:4], *users[row[4]])
+               for row in sorted((r for r in rows if r[4] in users), key=lambda r: rank[r[4]])]
     by_id = {m.id: m for m in members}
     people = {}
     if members:

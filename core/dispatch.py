@@ -106,7 +106,8 @@ def _plan_batches(batches, kind, column, now, grace):
     if len(batches) < 2 or is_sqlite():  # SQLite has one writer at a time
         for due in batches:
             with db.atomic():
-                yield _plan_batch(due, kind, column, now, grace)
+                planned = _plan_batch(due, kind, column, now, grace)
+            yield planned  # after the commit: workers must see the rows they are handed
         return
     # The database's inserts and index updates are the tick's cost: more connections plan
     # batches side by side so the server can use more than one core. Batches are disjoint and

@@ -1,6 +1,8 @@
 """record_reply: the one door through which every channel records an answer."""
 from dataclasses import dataclass, field
 
+from peewee import IntegrityError
+
 from core.db import db, id_set, insert_rows
 from core.entries import goal_key, parse_entries
 from core.models import Entry, EntryTerm, Membership, Reply
@@ -74,6 +76,8 @@ def record_reply(membership, local_date, text, source, source_ref, now):
     earlier = _existing(source, source_ref)
     if earlier is not None:
         return earlier
+    if parsed:  # it conflicted, then vanished (deleted meanwhile): let the task try again
+        raise IntegrityError(f"reply {source}:{source_ref} changed while it was being recorded")
     raise EmptyReply("the reply has no entries")
 
 
@@ -160,7 +164,10 @@ def replace_reply(source, source_ref, text, now):
     with db.atomic():
         _delete_entries(reply.id)
         reply.delete_instance()
-        return _write(reply.membership, reply.local_date, text, source, _no_nul(str(source_ref)), parsed, now)
+        recorded = _write(reply.membership, reply.local_date, text, source, _no_nul(str(source_ref)), parsed, now)
+        if recorded is None:  # another edit of the same message got in first: roll back, the task retries
+            raise IntegrityError(f"reply {source}:{source_ref} was edited twice at once")
+        return recorded
 
 
 def delete_reply(source, source_ref):
