@@ -190,3 +190,36 @@ def test_mark_sent_records_each_provider_id_and_tolerates_none(team):
     assert ledger.mark_sent([(ids[0], "pm-0"), (ids[1], None), (ids[2], "pm-2")], "w", PROMPT_TIME) == 3
     assert [Delivery.get_by_id(i).provider_message_id for i in ids] == ["pm-0", None, "pm-2"]
     assert all(Delivery.get_by_id(i).state == "sent" for i in ids)
+
+
+def _committed_deliveries(ids):
+    """Count these deliveries as another process sees them: on a connection of its own."""
+    url = db.obj.database if db.obj.__class__.__name__.endswith("SqliteDatabase") else None
+    id_list = ",".join(str(int(i)) for i in ids)
+    if url is not None:
+        import sqlite3
+
+        other = sqlite3.connect(url)
+    else:
+        import psycopg2
+
+        other = psycopg2.connect(dbname=db.obj.database, **db.obj.connect_params)
+    try:
+        cursor = other.cursor()
+        cursor.execute(f'SELECT count(*) FROM "delivery" WHERE "id" IN ({id_list})')
+        return cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("batch", [100, 2])  # one batch; three (planned side by side on PostgreSQL)
+def test_workers_are_handed_only_committed_deliveries(team, batch, monkeypatch):
+    # A worker claims on its own connection: a batch handed over before its commit would claim nothing.
+    monkeypatch.setattr(dispatch, "PLAN_BATCH", batch)
+    add_people(team, 5)
+    seen = []
+    dispatch.plan_due(PROMPT_TIME, datetime.timedelta(hours=2),
+                      on_batch=lambda planned: seen.append((len(planned["email"]),
+                                                            _committed_deliveries(planned["email"]))))
+    assert sum(handed for handed, _ in seen) == 5 and len(seen) == (1 if batch == 100 else 3)
+    assert all(handed == visible for handed, visible in seen), seen
